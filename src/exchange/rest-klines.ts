@@ -1,0 +1,172 @@
+import { sleep, systemClock, type Clock } from "../clock.ts";
+import { UserError } from "../errors.ts";
+import type { Candle } from "../candles/candle.ts";
+import type { Interval } from "../time/intervals.ts";
+import { backoffDelayMs } from "../stream/backoff.ts";
+
+/** Binance serves at most 1000 klines per request. */
+export const KLINES_PAGE_LIMIT = 1000;
+/** Without Retry-After on a 429/418, wait this long (Binance bans escalate: never hammer). */
+const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** A candle counts as closed only this long after its close time by the server's clock. */
+const CLOSE_GRACE_MS = 1000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface FetchKlinesOptions {
+  restUrl: string;
+  symbol: string;
+  interval: Interval;
+  /** First open time wanted (inclusive), epoch ms. */
+  startTime: number;
+  /** Last open time wanted (inclusive), epoch ms. @default up to the last closed candle */
+  endTime?: number;
+  /** Give up after this many failed attempts of one request. @default Infinity (never) */
+  maxAttempts?: number;
+  signal?: AbortSignal;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  /** Told about every request made and every retry, for counters and logs. */
+  onRequest?: () => void;
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/** Thrown when a REST request failed `maxAttempts` times, or the signal aborted. */
+export class RestUnavailableError extends Error {
+  override name = "RestUnavailableError";
+}
+
+/**
+ * Fetches the closed klines of [startTime, endTime] from `GET /api/v3/klines`, paged by
+ * 1000, in order. The still-open candle (which Binance returns last) is dropped: a row is
+ * kept only when the server's clock is past its close time. Decimals stay strings.
+ * 429/418 wait for Retry-After; 5xx and network errors back off and retry.
+ * An unknown symbol (-1121) or interval (-1120) is a UserError.
+ */
+export async function fetchClosedKlines(options: FetchKlinesOptions): Promise<Candle[]> {
+  const clock = options.clock ?? systemClock;
+  const out: Candle[] = [];
+  let from = options.startTime;
+  for (;;) {
+    const params = new URLSearchParams({
+      symbol: options.symbol,
+      interval: options.interval,
+      startTime: String(from),
+      limit: String(KLINES_PAGE_LIMIT),
+    });
+    if (options.endTime !== undefined) params.set("endTime", String(options.endTime));
+    const { body, serverNow } = await requestJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, options, clock);
+    const rows = parseKlineRows(body, options.symbol, options.interval);
+    const closedBefore = Math.min(serverNow, clock.now()) - CLOSE_GRACE_MS;
+    let sawOpen = false;
+    for (const candle of rows) {
+      if (candle.openTime < from) continue;
+      if (options.endTime !== undefined && candle.openTime > options.endTime) break;
+      if (candle.closeTime >= closedBefore) {
+        sawOpen = true;
+        break;
+      }
+      out.push(candle);
+    }
+    const last = rows[rows.length - 1];
+    if (sawOpen || rows.length < KLINES_PAGE_LIMIT || !last) return out;
+    if (options.endTime !== undefined && last.openTime >= options.endTime) return out;
+    from = last.openTime + 1;
+  }
+}
+
+/** Strips a trailing slash and an `/api` or `/api/v3` suffix from a REST base URL. */
+export function restBase(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/api(\/v3)?$/, "");
+}
+
+/**
+ * Converts a klines response body into candles; throws on any row that is not
+ * Binance's 12-field shape (a malformed answer is retried, never written).
+ */
+export function parseKlineRows(body: unknown, symbol: string, interval: Interval): Candle[] {
+  if (!Array.isArray(body)) throw new MalformedResponse("klines answer is not an array");
+  return body.map((row, i) => {
+    if (!Array.isArray(row) || row.length < 11) throw new MalformedResponse(`kline row ${i} is not a 12-field array`);
+    const [t, o, h, l, c, v, T, q, n, V, Q] = row as unknown[];
+    if (!isInt(t) || !isInt(T) || !isInt(n)) throw new MalformedResponse(`kline row ${i} has a non-integer time or trade count`);
+    for (const d of [o, h, l, c, v, q, V, Q]) {
+      if (typeof d !== "string" || !DECIMAL.test(d)) throw new MalformedResponse(`kline row ${i} has a price or volume that is not a decimal string`);
+    }
+    return {
+      symbol,
+      interval,
+      openTime: t,
+      closeTime: T,
+      open: o as string,
+      high: h as string,
+      low: l as string,
+      close: c as string,
+      volume: v as string,
+      quoteVolume: q as string,
+      trades: n,
+      takerBuyBase: V as string,
+      takerBuyQuote: Q as string,
+    };
+  });
+}
+
+// --- internal ---
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+class MalformedResponse extends Error {}
+
+function isInt(x: unknown): x is number {
+  return typeof x === "number" && Number.isSafeInteger(x);
+}
+
+async function requestJson(url: string, options: FetchKlinesOptions, clock: Clock): Promise<{ body: unknown; serverNow: number }> {
+  const doFetch = options.fetch ?? fetch;
+  const maxAttempts = options.maxAttempts ?? Infinity;
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw new RestUnavailableError("stopped");
+    let reason: string;
+    let delayMs = backoffDelayMs(attempt, { baseMs: 500, maxMs: 30_000 });
+    try {
+      options.onRequest?.();
+      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const res = await doFetch(url, { signal, headers: { accept: "application/json" } });
+      const text = await res.text();
+      const serverDate = Date.parse(res.headers.get("date") ?? "");
+      const serverNow = Number.isNaN(serverDate) ? clock.now() : serverDate + 999;
+      if (res.ok) {
+        try {
+          return { body: JSON.parse(text), serverNow };
+        } catch {
+          reason = "the answer is not JSON";
+        }
+      } else {
+        const code = binanceErrorCode(text);
+        if (code === -1121) throw new UserError(`symbol ${new URL(url).searchParams.get("symbol")} does not exist on ${restBase(options.restUrl)} (Binance error -1121); check --symbol`);
+        if (code === -1120) throw new UserError(`interval ${new URL(url).searchParams.get("interval")} is refused by ${restBase(options.restUrl)} (Binance error -1120); check --interval`);
+        reason = `HTTP ${res.status}${code !== undefined ? ` (code ${code})` : ""}`;
+        if (res.status === 429 || res.status === 418) {
+          const retryAfter = Number(res.headers.get("retry-after"));
+          delayMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : DEFAULT_RETRY_AFTER_MS;
+        }
+      }
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      if (options.signal?.aborted) throw new RestUnavailableError("stopped");
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    if (attempt >= maxAttempts) throw new RestUnavailableError(`${restBase(options.restUrl)}: ${reason} (gave up after ${attempt} attempts)`);
+    options.onRetry?.({ attempt, delayMs, reason });
+    await sleep(clock, delayMs, options.signal);
+  }
+}
+
+function binanceErrorCode(text: string): number | undefined {
+  try {
+    const body = JSON.parse(text) as { code?: unknown };
+    return typeof body.code === "number" ? body.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
