@@ -1,0 +1,92 @@
+import type { Candle } from "../candles/candle.ts";
+import { isInterval, type Interval } from "../time/intervals.ts";
+
+export interface StreamSpec {
+  symbol: string;
+  interval: Interval;
+}
+
+export type StreamMessage =
+  | { type: "kline"; eventTime: number; closed: boolean; candle: Candle }
+  | { type: "shutdown"; eventTime: number | undefined }
+  | { type: "reply"; id: unknown }
+  | { type: "other"; event: string }
+  | { type: "invalid"; reason: string };
+
+/** `btcusdt@kline_1h`: Binance stream names are lower-case, the interval is not. */
+export function klineStreamName(spec: StreamSpec): string {
+  return `${spec.symbol.toLowerCase()}@kline_${spec.interval}`;
+}
+
+/**
+ * The combined-stream URL for `streams` on `base` (`wss://stream.binance.com:9443`;
+ * a trailing `/ws` or `/stream`, as kstlib configs have, is accepted).
+ */
+export function combinedStreamUrl(base: string, streams: StreamSpec[]): string {
+  const root = base.replace(/\/+$/, "").replace(/\/(ws|stream)$/, "");
+  return `${root}/stream?streams=${streams.map(klineStreamName).join("/")}`;
+}
+
+/**
+ * Reads one WebSocket text frame: a kline (raw or wrapped in the combined
+ * `{stream, data}` shape), a `serverShutdown` (raw, combined, or WebSocket-API shape),
+ * a reply to a control request, or something else. Never throws.
+ */
+export function parseStreamMessage(text: string): StreamMessage {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return { type: "invalid", reason: "not JSON" };
+  }
+  if (!isObject(msg)) return { type: "invalid", reason: "not a JSON object" };
+  const payload = isObject(msg.data) && typeof msg.stream === "string" ? msg.data : isObject(msg.event) ? msg.event : msg;
+  if (payload.e === "serverShutdown") return { type: "shutdown", eventTime: typeof payload.E === "number" ? payload.E : undefined };
+  if ("result" in msg && "id" in msg) return { type: "reply", id: msg.id };
+  if (payload.e !== "kline") return typeof payload.e === "string" ? { type: "other", event: payload.e } : { type: "invalid", reason: "no event type" };
+  return parseKline(payload);
+}
+
+// --- internal ---
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function parseKline(payload: Record<string, unknown>): StreamMessage {
+  const k = payload.k;
+  if (!isObject(k)) return { type: "invalid", reason: "kline without k" };
+  const { t, T, s, i, o, h, l, c, v, q, n, V, Q, x } = k;
+  if (typeof t !== "number" || typeof T !== "number" || !Number.isSafeInteger(t) || !Number.isSafeInteger(T)) {
+    return { type: "invalid", reason: "kline times are not integers" };
+  }
+  if (typeof s !== "string" || s.length === 0) return { type: "invalid", reason: "kline without symbol" };
+  if (typeof i !== "string" || !isInterval(i)) return { type: "invalid", reason: `unknown kline interval ${String(i)}` };
+  if (typeof x !== "boolean") return { type: "invalid", reason: "kline without the closed flag x" };
+  for (const d of [o, h, l, c, v]) {
+    if (typeof d !== "string" || !DECIMAL.test(d)) return { type: "invalid", reason: "kline price or volume is not a decimal string" };
+  }
+  const optional = (d: unknown) => (typeof d === "string" && DECIMAL.test(d) ? d : "");
+  return {
+    type: "kline",
+    eventTime: typeof payload.E === "number" ? payload.E : T,
+    closed: x,
+    candle: {
+      symbol: s.toUpperCase(),
+      interval: i,
+      openTime: t,
+      closeTime: T,
+      open: o as string,
+      high: h as string,
+      low: l as string,
+      close: c as string,
+      volume: v as string,
+      quoteVolume: optional(q),
+      trades: typeof n === "number" ? n : 0,
+      takerBuyBase: optional(V),
+      takerBuyQuote: optional(Q),
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, test } from "bun:test";
+import { combinedStreamUrl, parseStreamMessage } from "../../src/stream/binance.ts";
+
+const kline = {
+  e: "kline",
+  E: 1700000060123,
+  s: "PEPEUSDT",
+  k: { t: 1700000000000, T: 1700000059999, s: "PEPEUSDT", i: "1m", f: 1, L: 9, o: "0.00000912", c: "0.00000915", h: "0.00000920", l: "0.00000900", v: "123456789.00", n: 9, x: true, q: "1125.13", V: "1000.5", Q: "0.0091", B: "0" },
+};
+
+describe("parseStreamMessage", () => {
+  test("reads a raw kline, decimals verbatim", () => {
+    const m = parseStreamMessage(JSON.stringify(kline));
+    expect(m.type).toBe("kline");
+    if (m.type !== "kline") return;
+    expect(m.closed).toBe(true);
+    expect(m.candle).toMatchObject({ symbol: "PEPEUSDT", interval: "1m", openTime: 1700000000000, open: "0.00000912", volume: "123456789.00", trades: 9, takerBuyQuote: "0.0091" });
+  });
+
+  test("reads the combined shape", () => {
+    const m = parseStreamMessage(JSON.stringify({ stream: "pepeusdt@kline_1m", data: kline }));
+    expect(m.type === "kline" && m.candle.close).toBe("0.00000915");
+  });
+
+  test.each([
+    [{ e: "serverShutdown", E: 1 }],
+    [{ stream: "!serverShutdown", data: { e: "serverShutdown", E: 1 } }],
+    [{ event: { e: "serverShutdown", E: 1 } }],
+  ])("recognises serverShutdown %j", (msg) => {
+    expect(parseStreamMessage(JSON.stringify(msg)).type).toBe("shutdown");
+  });
+
+  test.each([
+    ["not json{", "not JSON"],
+    ["[1,2]", "not a JSON object"],
+    [JSON.stringify({ ...kline, k: { ...kline.k, o: 0.1 } }), "decimal"],
+    [JSON.stringify({ ...kline, k: { ...kline.k, i: "7m" } }), "interval"],
+    [JSON.stringify({ ...kline, k: { ...kline.k, x: "true" } }), "closed flag"],
+  ])("rejects %s", (text, reason) => {
+    const m = parseStreamMessage(text);
+    expect(m.type).toBe("invalid");
+    expect(m.type === "invalid" && m.reason).toContain(reason);
+  });
+
+  test("control replies are not klines", () => {
+    expect(parseStreamMessage('{"result":null,"id":1}').type).toBe("reply");
+  });
+});
+
+test("combined URL accepts kstlib's trailing /ws", () => {
+  expect(combinedStreamUrl("wss://stream.binance.com:9443/ws", [{ symbol: "BTCUSDT", interval: "1h" }, { symbol: "ethusdt", interval: "1M" }])).toBe(
+    "wss://stream.binance.com:9443/stream?streams=btcusdt@kline_1h/ethusdt@kline_1M",
+  );
+});
