@@ -1,0 +1,56 @@
+import type { ServerWebSocket } from "bun";
+import type { SimKline } from "./candles.ts";
+import { klineEvent, streamFrame, type ControlState } from "./streams.ts";
+
+/** One WebSocket client of the simulated exchange, with the faults pending on it. */
+export interface Connection {
+  id: number;
+  control: ControlState;
+  /** `timeUnit=MICROSECOND` was asked for. */
+  micro: boolean;
+  openedAt: number;
+  /** Nothing at all is sent before this time (a stall). */
+  stalledUntil: number;
+  /** Streams whose next close event is not sent. */
+  skipClose: Set<string>;
+  /** Streams whose next close event is sent twice. */
+  dupClose: Set<string>;
+  /** Cancels this connection's timers. */
+  cancels: (() => void)[];
+}
+
+/**
+ * Reads a stream URL the way Binance routes it: `/ws`, `/ws/<one stream>`, or
+ * `/stream?streams=a/b/c` (combined). Undefined for anything else (`/ws/a/b` included).
+ */
+export function connectionFromUrl(url: URL, id: number, now: number): Connection | undefined {
+  let streams: string[];
+  let combined: boolean;
+  if (url.pathname === "/ws" || url.pathname === "/ws/") [streams, combined] = [[], false];
+  else if (url.pathname.startsWith("/ws/")) {
+    const name = decodeURIComponent(url.pathname.slice(4));
+    if (name.includes("/")) return undefined;
+    [streams, combined] = [[name], false];
+  } else if (url.pathname === "/stream" || url.pathname === "/stream/") {
+    const list = (url.searchParams.get("streams") ?? "").split("/").filter((s) => s !== "");
+    [streams, combined] = [[...new Set(list)], true];
+  } else return undefined;
+  const micro = (url.searchParams.get("timeUnit") ?? "").toUpperCase() === "MICROSECOND";
+  return { id, control: { streams, combined }, micro, openedAt: now, stalledUntil: 0, skipClose: new Set(), dupClose: new Set(), cancels: [] };
+}
+
+/** Sends a kline event to `ws` unless a stall or a pending skip says otherwise. */
+export function deliverKline(ws: ServerWebSocket<Connection>, now: number, stream: string, kline: SimKline, closed: boolean): void {
+  const c = ws.data;
+  if (now < c.stalledUntil) return;
+  if (closed && c.skipClose.delete(stream)) return;
+  const frame = streamFrame(stream, klineEvent(kline, closed, now, c.micro), c.control.combined);
+  ws.send(frame);
+  if (closed && c.dupClose.delete(stream)) ws.send(frame);
+}
+
+/** Frames that are not kline events: one not JSON, one JSON that only looks like a kline. */
+export function garbageFrames(c: Connection, now: number): string[] {
+  const stream = c.control.streams[0] ?? "btcusdt@kline_1m";
+  return ["}{ this is not JSON", streamFrame(stream, { e: "kline", E: now, s: stream.split("@")[0]!.toUpperCase(), k: "garbage" }, c.control.combined)];
+}

@@ -1,0 +1,225 @@
+import type { Clock } from "../clock.ts";
+import { candleOpenAt, isInterval, nextOpenTime, previousOpenTime, type Interval } from "../time/intervals.ts";
+import type { SimKline } from "./candles.ts";
+import type { Market } from "./market.ts";
+import { symbolProfile } from "./symbols.ts";
+
+/** Binance's IP limit: request weight per minute. */
+export const REQUEST_WEIGHT_PER_MINUTE = 6000;
+/** `limit` default and maximum of `/api/v3/klines`. */
+export const KLINES_DEFAULT_LIMIT = 500;
+export const KLINES_MAX_LIMIT = 1000;
+
+export interface RestOptions {
+  market: Market;
+  clock: Clock;
+}
+
+/** The REST side of the simulated exchange, with its own fault queue. */
+export interface Rest {
+  handle(request: Request, url: URL): Response;
+  /** The next `count` requests answer 429 with Retry-After: 1. */
+  inject429(count: number): void;
+  /** The next `count` requests answer 500, 502, 503 in turn. */
+  inject5xx(count: number): void;
+  /** Requests handled so far. */
+  readonly requests: number;
+}
+
+/** `/api/v3/ping`, `/api/v3/time`, `/api/v3/exchangeInfo`, `/api/v3/klines` (and uiKlines). */
+export function createRest(options: RestOptions): Rest {
+  const { market, clock } = options;
+  let requests = 0;
+  let pending429 = 0;
+  let pending5xx = 0;
+  let served5xx = 0;
+  let weightMinute = -1;
+  let weight = 0;
+  return {
+    get requests() {
+      return requests;
+    },
+    inject429(count) {
+      pending429 += count;
+    },
+    inject5xx(count) {
+      pending5xx += count;
+    },
+    handle(request, url) {
+      requests++;
+      const now = clock.now();
+      const minute = Math.floor(now / 60_000);
+      if (minute !== weightMinute) [weightMinute, weight] = [minute, 0];
+      weight += WEIGHTS[url.pathname] ?? 1;
+      const headers = { "x-mbx-used-weight": String(weight), "x-mbx-used-weight-1m": String(weight) };
+      const injected = pending429 > 0;
+      if (injected || weight > REQUEST_WEIGHT_PER_MINUTE) {
+        if (injected) pending429--;
+        const retryAfter = injected ? 1 : Math.ceil(((minute + 1) * 60_000 - now) / 1000);
+        return _json(429, { code: -1003, msg: `Too much request weight used; current limit is ${REQUEST_WEIGHT_PER_MINUTE} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.` }, { ...headers, "retry-after": String(retryAfter) });
+      }
+      if (pending5xx > 0) {
+        pending5xx--;
+        return _serverError(served5xx++, headers);
+      }
+      const micro = (request.headers.get("x-mbx-time-unit") ?? "").toUpperCase() === "MICROSECOND";
+      const answer = _route(url, market, now, micro);
+      return _json(answer.status, answer.body, headers);
+    },
+  };
+}
+
+// --- internal ---
+
+const WEIGHTS: Record<string, number> = {
+  "/api/v3/ping": 1,
+  "/api/v3/time": 1,
+  "/api/v3/exchangeInfo": 20,
+  "/api/v3/klines": 2,
+  "/api/v3/uiKlines": 2,
+};
+
+type Answer = { status: number; body: unknown };
+
+function _route(url: URL, market: Market, now: number, micro: boolean): Answer {
+  switch (url.pathname) {
+    case "/api/v3/ping":
+      return { status: 200, body: {} };
+    case "/api/v3/time":
+      return { status: 200, body: { serverTime: now } };
+    case "/api/v3/exchangeInfo":
+      return _exchangeInfo(url.searchParams, market, now);
+    case "/api/v3/klines":
+    case "/api/v3/uiKlines":
+      return _klines(url.searchParams, market, now, micro);
+    default:
+      return { status: 404, body: { code: -1000, msg: `Unknown path ${url.pathname}.` } };
+  }
+}
+
+function _klines(params: URLSearchParams, market: Market, now: number, micro: boolean): Answer {
+  const symbol = params.get("symbol");
+  if (!symbol) return _mandatory("symbol");
+  if (!/^[A-Z0-9-_.]{1,20}$/.test(symbol)) return _illegal("symbol", "^[A-Z0-9-_.]{1,20}$");
+  if (!market.has(symbol)) return _bad(-1121, "Invalid symbol.");
+  const interval = params.get("interval");
+  if (!interval) return _mandatory("interval");
+  if (!isInterval(interval)) return _bad(-1120, "Invalid interval.");
+  const numbers: Record<string, number | undefined> = {};
+  for (const name of ["startTime", "endTime", "limit"]) {
+    const text = params.get(name);
+    if (text === null || text === "") continue;
+    if (!/^-?\d{1,20}$/.test(text)) return _illegal(name, "^[0-9]{1,20}$");
+    const value = Number(text);
+    numbers[name] = name !== "limit" && value >= 1e15 ? Math.floor(value / 1000) : value;
+  }
+  const limit = numbers.limit ?? KLINES_DEFAULT_LIMIT;
+  if (limit < 1) return _bad(-1130, "Data sent for parameter 'limit' is not valid.");
+  const rows = _range(market, symbol, interval, now, numbers.startTime, numbers.endTime, Math.min(limit, KLINES_MAX_LIMIT));
+  const t = (ms: number) => (micro ? ms * 1000 : ms);
+  return {
+    status: 200,
+    body: rows.map((k) => [t(k.openTime), k.open, k.high, k.low, k.close, k.volume, t(k.closeTime), k.quoteVolume, k.trades, k.takerBuyBase, k.takerBuyQuote, "0"]),
+  };
+}
+
+/** Candles opening in [start, min(end, now)], oldest first; without start, the last `limit`. */
+function _range(market: Market, symbol: string, interval: Interval, now: number, start: number | undefined, end: number | undefined, limit: number): SimKline[] {
+  const last = candleOpenAt(interval, Math.min(end ?? now, now));
+  const rows: SimKline[] = [];
+  const guard = limit + 1_000_000;
+  if (start !== undefined) {
+    let t = candleOpenAt(interval, start);
+    if (t < start) t = nextOpenTime(interval, t);
+    for (let steps = 0; t <= last && rows.length < limit && steps < guard; steps++, t = nextOpenTime(interval, t)) {
+      const k = market.live(symbol, interval, t, now);
+      if (k) rows.push(k);
+    }
+    return rows;
+  }
+  for (let steps = 0, t = last; rows.length < limit && steps < guard; steps++, t = previousOpenTime(interval, t)) {
+    const k = market.live(symbol, interval, t, now);
+    if (k) rows.push(k);
+  }
+  return rows.reverse();
+}
+
+function _exchangeInfo(params: URLSearchParams, market: Market, now: number): Answer {
+  let wanted: string[] = [...market.symbols];
+  const one = params.get("symbol");
+  const many = params.get("symbols");
+  if (one !== null) wanted = [one];
+  else if (many !== null) {
+    try {
+      const parsed: unknown = JSON.parse(many);
+      if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) throw new Error("not a list");
+      wanted = parsed as string[];
+    } catch {
+      return _illegal("symbols", '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$');
+    }
+  }
+  if (wanted.some((s) => !market.has(s))) return _bad(-1121, "Invalid symbol.");
+  return {
+    status: 200,
+    body: {
+      timezone: "UTC",
+      serverTime: now,
+      rateLimits: [
+        { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: REQUEST_WEIGHT_PER_MINUTE },
+        { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
+        { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200_000 },
+        { rateLimitType: "RAW_REQUESTS", interval: "MINUTE", intervalNum: 5, limit: 61_000 },
+      ],
+      exchangeFilters: [],
+      symbols: wanted.map(_symbolInfo),
+    },
+  };
+}
+
+function _symbolInfo(symbol: string): Record<string, unknown> {
+  const p = symbolProfile(symbol);
+  const step = (decimals: number) => (10 ** -decimals).toFixed(8);
+  return {
+    symbol,
+    status: "TRADING",
+    baseAsset: p.baseAsset,
+    baseAssetPrecision: 8,
+    quoteAsset: p.quoteAsset,
+    quotePrecision: 8,
+    quoteAssetPrecision: 8,
+    orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+    icebergAllowed: true,
+    ocoAllowed: true,
+    isSpotTradingAllowed: true,
+    isMarginTradingAllowed: false,
+    filters: [
+      { filterType: "PRICE_FILTER", minPrice: step(p.priceDecimals), maxPrice: "1000000.00000000", tickSize: step(p.priceDecimals) },
+      { filterType: "LOT_SIZE", minQty: step(p.qtyDecimals), maxQty: "9000000000.00000000", stepSize: step(p.qtyDecimals) },
+    ],
+    permissions: [],
+    permissionSets: [["SPOT"]],
+  };
+}
+
+function _mandatory(name: string): Answer {
+  return _bad(-1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
+}
+
+function _illegal(name: string, range: string): Answer {
+  return _bad(-1100, `Illegal characters found in parameter '${name}'; legal range is '${range}'.`);
+}
+
+function _bad(code: number, msg: string): Answer {
+  return { status: 400, body: { code, msg } };
+}
+
+function _serverError(index: number, headers: Record<string, string>): Response {
+  const status = [500, 502, 503][index % 3]!;
+  if (status === 502) return new Response("<html><body><h1>502 Bad Gateway</h1></body></html>", { status, headers: { ...headers, "content-type": "text/html" } });
+  const body = status === 500 ? { code: -1000, msg: "An unknown error occurred while processing the request." } : { code: -1008, msg: "Server is currently overloaded with other requests. Please try again in a few minutes." };
+  return _json(status, body, headers);
+}
+
+function _json(status: number, body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...headers, "content-type": "application/json;charset=UTF-8" } });
+}
