@@ -30,10 +30,21 @@ export interface FaultSchedule {
   everyMs?: number;
 }
 
-/** The grammar, for `--help` and error messages. */
-export const FAULTS_GRAMMAR =
-  "comma list of KIND[:ARG]@AT (AT from the start, e.g. 30s, 2m) plus an optional every:D; " +
-  "KIND is drop, close:CODE, stall:DUR, refuse:DUR, skipclose, dupclose, garbage, shutdown, rest429:N or rest5xx:N";
+/** The grammar, for `--help`. */
+export const FAULTS_HELP = [
+  "--faults SPEC: a comma list of KIND[:ARG]@AT, AT counted from the start (30s, 2m, 1h30m), plus an optional every:D that repeats the schedule every D.",
+  "  drop          terminate every open connection (no close frame: 1006)",
+  "  close:CODE    close every open connection with CODE (e.g. 1008)",
+  "  stall:DUR     send nothing at all (no data, no pings) on the open connections for DUR",
+  "  refuse:DUR    refuse new WebSocket connections (HTTP 503) for DUR",
+  "  skipclose     the next closing (x:true) event of each stream is not sent",
+  "  dupclose      the next closing (x:true) event of each stream is sent twice",
+  "  garbage       send a frame that is not JSON and one that is not a valid kline",
+  "  shutdown      send serverShutdown, then close 1 s later",
+  "  rest429:N     the next N REST requests get 429 with Retry-After: 1",
+  "  rest5xx:N     the next N REST requests get 500, 502, 503",
+  "Example: drop@30s,stall:10s@1m,refuse:20s@2m,close:1008@3m,skipclose@4m,dupclose@5m,garbage@6m,rest429:3@7m,rest5xx:2@7m30s,shutdown@8m,every:10m",
+].join("\n");
 
 const FAULT_KINDS = ["drop", "close", "stall", "refuse", "skipclose", "dupclose", "garbage", "shutdown", "rest429", "rest5xx"] as const;
 
@@ -55,7 +66,7 @@ export function parseFaults(spec: string): FaultSchedule {
     if (at < 0) throw _bad(text, "it needs a time, like drop@30s");
     items.push({ fault: _fault(text.slice(0, at), text), atMs: _duration(text.slice(at + 1), text) });
   }
-  if (items.length === 0) throw new UserError(`--faults: "${spec}" schedules no fault; ${FAULTS_GRAMMAR}`);
+  if (items.length === 0) throw new UserError(`--faults: "${spec}" schedules no fault; write KIND[:ARG]@AT items like drop@30s,stall:10s@1m`);
   items.sort((a, b) => a.atMs - b.atMs);
   const last = items[items.length - 1]!;
   if (everyMs !== undefined && last.atMs >= everyMs) {
@@ -161,5 +172,5 @@ function _duration(text: string, item: string): number {
 }
 
 function _bad(item: string, why: string): UserError {
-  return new UserError(`--faults: bad item "${item}": ${why}; ${FAULTS_GRAMMAR}`);
+  return new UserError(`--faults: bad item "${item}": ${why}; see 'resilience simulate --help'`);
 }

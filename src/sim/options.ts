@@ -1,0 +1,45 @@
+import { parseList } from "../commands/_args.ts";
+import { UserError } from "../errors.ts";
+import { parseDuration } from "../time/duration.ts";
+import type { ExchangeOptions } from "./exchange.ts";
+import { parseFaults } from "./faults.ts";
+
+/** `resilience simulate` flags, as citty hands them over (strings). */
+export interface SimulateArgs {
+  port?: string;
+  host?: string;
+  symbol?: string;
+  faults?: string;
+  replay?: string;
+  seed?: string;
+  day?: string;
+}
+
+export const DEFAULT_SIM_PORT = 9443;
+export const DEFAULT_SIM_SYMBOLS = ["BTCUSDT", "ETHUSDT", "PEPEUSDT"];
+
+/** Checks the flags and turns them into exchange options; a bad one is a UserError. Pure. */
+export function resolveSimulateArgs(args: SimulateArgs): ExchangeOptions {
+  const port = Number(args.port ?? DEFAULT_SIM_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: "${args.port}" is not a port; give 0..65535 (0 picks a free one)`);
+  const symbols = args.symbol === undefined ? DEFAULT_SIM_SYMBOLS : parseList(args.symbol, "--symbol").map((s) => s.toUpperCase());
+  const bad = symbols.find((s) => !/^[A-Z0-9]{2,20}$/.test(s));
+  if (bad) throw new UserError(`--symbol: "${bad}" is not a symbol; give names like BTCUSDT,ETHUSDT`);
+  const options: ExchangeOptions = { port, host: args.host ?? "127.0.0.1", symbols: [...new Set(symbols)] };
+  if (args.seed !== undefined) {
+    const seed = Number(args.seed);
+    if (!/^\d{1,15}$/.test(args.seed.trim())) throw new UserError(`--seed: "${args.seed}" is not a whole number; give e.g. --seed 42`);
+    options.seed = seed;
+  }
+  if (args.faults !== undefined) {
+    parseFaults(args.faults);
+    options.faults = args.faults;
+  }
+  if (args.replay !== undefined) options.replay = args.replay;
+  if (args.day !== undefined) {
+    const dayMs = parseDuration(args.day, "--day");
+    if (dayMs < 1000) throw new UserError(`--day: "${args.day}" is too short; give 1s or more (Binance: 24h)`);
+    options.dayMs = dayMs;
+  }
+  return options;
+}
