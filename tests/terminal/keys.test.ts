@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { flushPending, parseKeys, type Key } from "../../src/terminal/keys.ts";
+
+describe("parseKeys", () => {
+  test.each<[string, string, Key[]]>([
+    ["q", "q", ["q"]],
+    ["Q (caps lock)", "Q", ["q"]],
+    ["d and r", "dr", ["d", "r"]],
+    ["F10 under tmux and xterm", "\x1b[21~", ["f10"]],
+    ["shift-F10", "\x1b[21;2~", ["f10"]],
+    ["Ctrl-C in raw mode (a byte, not SIGINT)", "\x03", ["ctrl-c"]],
+    ["Ctrl-D", "\x04", ["ctrl-d"]],
+    ["tab and shift-tab", "\t\x1b[Z", ["tab", "shift-tab"]],
+    ["enter as CR or LF", "\r\n", ["enter", "enter"]],
+    ["arrows, normal and application mode", "\x1b[A\x1b[B\x1bOC\x1bOD", ["up", "down", "right", "left"]],
+    ["ctrl-arrow", "\x1b[1;5A", ["up"]],
+    ["d then F10 in one read (tmux send-keys d F10)", "d\x1b[21~", ["d", "f10"]],
+    ["F10 between other keys", "x\x1b[21~q", ["f10", "q"]],
+    ["other letters and function keys are skipped", "xyz\x1bOP\x1b[15~\x1b[20~\x1b[24~", []],
+    ["Alt+q is not q", "\x1bq", []],
+    ["Linux console F1", "\x1b[[A", []],
+    ["two ESCs: the first is Escape", "\x1b\x1b[21~", ["escape", "f10"]],
+    ["a broken sequence is dropped and reading goes on", "\x1b[2\x03", ["ctrl-c"]],
+    ["UTF-8 text", "é日q", ["q"]],
+  ])("%s", (_name, bytes, expected) => {
+    expect(parseKeys(bytes)).toEqual({ keys: expected, pending: "" });
+  });
+
+  test.each(["\x1b", "\x1b[", "\x1b[2", "\x1b[21", "\x1b[21;", "\x1bO", "\x1b[["])("keeps the unfinished %j as pending", (cut) => {
+    expect(parseKeys(`d${cut}`)).toEqual({ keys: ["d"], pending: cut });
+  });
+
+  test("completes a sequence split across reads, byte by byte", () => {
+    const keys: Key[] = [];
+    let pending = "";
+    for (const byte of "q\x1b[21~d") {
+      const parsed = parseKeys(byte, pending);
+      keys.push(...parsed.keys);
+      pending = parsed.pending;
+    }
+    expect(keys).toEqual(["q", "f10", "d"]);
+    expect(pending).toBe("");
+  });
+
+  test("gives up on a sequence that never ends instead of waiting forever", () => {
+    expect(parseKeys(`\x1b[${"1;".repeat(40)}`)).toEqual({ keys: [], pending: "" });
+    expect(parseKeys("1;".repeat(20), "\x1b[")).toEqual({ keys: [], pending: "" });
+    expect(parseKeys("q", "")).toEqual({ keys: ["q"], pending: "" });
+  });
+});
+
+test("flushPending: a lone ESC is Escape, a cut sequence is nothing", () => {
+  expect(flushPending("\x1b")).toEqual(["escape"]);
+  expect(flushPending("\x1b[2")).toEqual([]);
+  expect(flushPending("")).toEqual([]);
+});
