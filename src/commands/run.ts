@@ -1,9 +1,45 @@
 import { defineCommand } from "citty";
+import pkg from "../../package.json" with { type: "json" };
+import { loadConfig } from "../config/load.ts";
+import { logger } from "../logger.ts";
+import { runRecorder } from "../supervisor/run-recorder.ts";
+import { configArg } from "./_args.ts";
 
 export default defineCommand({
-  meta: { name: "run", description: "Record Binance klines to CSV, forever, without losing one" },
-  args: {},
-  run() {
-    throw new Error("not yet");
+  meta: { name: "run", description: "Record Binance klines to CSV, one file per symbol and interval, without losing one" },
+  args: {
+    ...configArg,
+    symbol: { type: "string", description: "comma list of symbols, case-insensitive (default BTCUSDT)", valueHint: "LIST" },
+    interval: { type: "string", description: "comma list of intervals: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (default 1h)", valueHint: "LIST" },
+    "ws-url": { type: "string", description: "stream base (default wss://stream.binance.com:9443; a trailing /ws is accepted)", valueHint: "URL" },
+    "rest-url": { type: "string", description: "REST base for backfill (default https://api.binance.com)", valueHint: "URL" },
+    "restart-every": { type: "string", description: "proactive restart period, aligned to UTC boundaries (default 4h; 0 = off)", valueHint: "DUR" },
+    "stale-after": { type: "string", description: "no message for this long = the stream is dead (default 30s)", valueHint: "DUR" },
+    since: { type: "string", description: "on a fresh CSV, backfill history from TIME first (ISO or epoch ms)", valueHint: "TIME" },
+    out: { type: "string", description: "directory for candles_<SYMBOL>_<interval>.csv (default .)", valueHint: "DIR" },
+    state: { type: "string", description: "heartbeat state file (default state/heartbeat.state.json)", valueHint: "FILE" },
+    dashboard: { type: "boolean", default: true, description: "live dashboard on a TTY", negativeDescription: "plain log lines even on a TTY" },
+  },
+  async run({ args }) {
+    const config = await loadConfig({
+      configPath: args.config,
+      flags: {
+        symbol: args.symbol,
+        interval: args.interval,
+        wsUrl: args["ws-url"],
+        restUrl: args["rest-url"],
+        restartEvery: args["restart-every"],
+        staleAfter: args["stale-after"],
+        since: args.since,
+        out: args.out,
+        state: args.state,
+      },
+    });
+    process.exitCode = await runRecorder({
+      config,
+      version: pkg.version,
+      log: logger.withTag("run"),
+      forceExit: (code) => process.exit(code),
+    });
   },
 });

@@ -8,8 +8,8 @@ import { backoffDelayMs } from "../stream/backoff.ts";
 export const KLINES_PAGE_LIMIT = 1000;
 /** Without Retry-After on a 429/418, wait this long (Binance bans escalate: never hammer). */
 const DEFAULT_RETRY_AFTER_MS = 60_000;
-/** A candle counts as closed only this long after its close time by the server's clock. */
-const CLOSE_GRACE_MS = 1000;
+/** Without a Date header, the server's clock is taken to be this far behind ours. */
+const CLOCK_MARGIN_MS = 1000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface FetchKlinesOptions {
@@ -23,6 +23,8 @@ export interface FetchKlinesOptions {
   /** Give up after this many failed attempts of one request. @default Infinity (never) */
   maxAttempts?: number;
   signal?: AbortSignal;
+  /** Per request. @default 15000 */
+  timeoutMs?: number;
   clock?: Clock;
   fetch?: typeof fetch;
   /** Told about every request made and every retry, for counters and logs. */
@@ -37,8 +39,8 @@ export class RestUnavailableError extends Error {
 
 /**
  * Fetches the closed klines of [startTime, endTime] from `GET /api/v3/klines`, paged by
- * 1000, in order. The still-open candle (which Binance returns last) is dropped: a row is
- * kept only when the server's clock is past its close time. Decimals stay strings.
+ * 1000, in order. The still-open candle (which Binance returns last) is dropped: the last
+ * row is kept only when the server's clock (its Date header) is past its close time. Decimals stay strings.
  * 429/418 wait for Retry-After; 5xx and network errors back off and retry.
  * An unknown symbol (-1121) or interval (-1120) is a UserError.
  */
@@ -56,12 +58,12 @@ export async function fetchClosedKlines(options: FetchKlinesOptions): Promise<Ca
     if (options.endTime !== undefined) params.set("endTime", String(options.endTime));
     const { body, serverNow } = await requestJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, options, clock);
     const rows = parseKlineRows(body, options.symbol, options.interval);
-    const closedBefore = Math.min(serverNow, clock.now()) - CLOSE_GRACE_MS;
     let sawOpen = false;
-    for (const candle of rows) {
+    for (const [index, candle] of rows.entries()) {
       if (candle.openTime < from) continue;
       if (options.endTime !== undefined && candle.openTime > options.endTime) break;
-      if (candle.closeTime >= closedBefore) {
+      // A row followed by a later one is closed; the last one only if the server's clock is past it.
+      if (index === rows.length - 1 && candle.closeTime >= serverNow) {
         sawOpen = true;
         break;
       }
@@ -129,12 +131,13 @@ async function requestJson(url: string, options: FetchKlinesOptions, clock: Cloc
     let delayMs = backoffDelayMs(attempt, { baseMs: 500, maxMs: 30_000 });
     try {
       options.onRequest?.();
-      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       const res = await doFetch(url, { signal, headers: { accept: "application/json" } });
       const text = await res.text();
+      // The Date header (whole seconds, rounded down) is a lower bound of the server's clock.
       const serverDate = Date.parse(res.headers.get("date") ?? "");
-      const serverNow = Number.isNaN(serverDate) ? clock.now() : serverDate + 999;
+      const serverNow = Number.isNaN(serverDate) ? clock.now() - CLOCK_MARGIN_MS : serverDate;
       if (res.ok) {
         try {
           return { body: JSON.parse(text), serverNow };

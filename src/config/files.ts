@@ -1,0 +1,83 @@
+import { existsSync, lstatSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse } from "yaml";
+import { UserError, errorMessage } from "../errors.ts";
+
+export type ConfigTree = Record<string, unknown>;
+
+/** Decrypts a sops-encrypted document (its text and path); see src/config/sops.ts. */
+export type SopsDecrypt = (text: string, path: string) => Promise<unknown>;
+
+const MAX_INCLUDE_DEPTH = 10;
+const MAX_CONFIG_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Reads a YAML config file and its `include:` files (a string or a list, relative to the
+ * including file), merged in order with the including file's own keys winning.
+ * A sops-encrypted file is decrypted by `decrypt`. Errors name the file.
+ */
+export async function readConfigTree(path: string, decrypt?: SopsDecrypt, seen: string[] = []): Promise<ConfigTree> {
+  const abs = resolve(path);
+  if (seen.includes(abs)) throw new UserError(`${path}: include cycle (${[...seen, abs].join(" -> ")}); remove one include`);
+  if (seen.length > MAX_INCLUDE_DEPTH) throw new UserError(`${path}: includes nest deeper than ${MAX_INCLUDE_DEPTH} files`);
+  const text = _readText(path, seen);
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new UserError(`${path} is not valid YAML: ${errorMessage(err).split("\n")[0]}`);
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new UserError(`${path}: the top level must be a mapping of keys`);
+  if ("sops" in (doc as ConfigTree)) {
+    if (!decrypt) throw new UserError(`${path} is encrypted with sops and cannot be decrypted here`);
+    doc = await decrypt(text, path);
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new UserError(`${path}: the top level must be a mapping of keys`);
+  }
+  const own = doc as ConfigTree;
+  const includes = own.include;
+  delete own.include;
+  let merged: ConfigTree = {};
+  if (includes !== undefined) {
+    const list = typeof includes === "string" ? [includes] : includes;
+    if (!Array.isArray(list) || list.some((p) => typeof p !== "string")) {
+      throw new UserError(`${path}: include must be a file name or a list of file names`);
+    }
+    for (const rel of list as string[]) {
+      const target = resolve(dirname(abs), rel);
+      if (!existsSync(target)) throw new UserError(`${path}: included file ${rel} does not exist (looked for ${target}); create it or remove the include`);
+      merged = mergeTrees(merged, await readConfigTree(target, decrypt, [...seen, abs]));
+    }
+  }
+  return mergeTrees(merged, own);
+}
+
+/** Deep merge: mappings merge key by key, anything else in `over` replaces `base`. */
+export function mergeTrees(base: ConfigTree, over: ConfigTree): ConfigTree {
+  const out: ConfigTree = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isTree(prev) && isTree(value) ? mergeTrees(prev, value) : value;
+  }
+  return out;
+}
+
+export function isTree(x: unknown): x is ConfigTree {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// --- internal ---
+
+function _readText(path: string, seen: string[]): string {
+  try {
+    const st = lstatSync(path);
+    if (st.isDirectory()) throw new UserError(`${path} is a directory, not a config file`);
+    if (st.size > MAX_CONFIG_BYTES) throw new UserError(`${path} is larger than 10 MiB; is it really a config file?`);
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const from = seen.length > 0 ? ` (included from ${seen[seen.length - 1]})` : "";
+    throw new UserError(`cannot read config ${path}${from}: ${code === "ENOENT" ? "no such file" : (code ?? errorMessage(err))}`);
+  }
+}

@@ -1,0 +1,60 @@
+import { existsSync } from "node:fs";
+import { UserError } from "../errors.ts";
+import { readConfigTree, type SopsDecrypt } from "./files.ts";
+import { resolveConfig, type ResolvedConfig, type RunOverrides } from "./resolve.ts";
+
+export type { ResolvedConfig, RunOverrides } from "./resolve.ts";
+
+/** Looked for, in order, when neither --config nor RESILIENCE_CONFIG names a file. */
+export const DEFAULT_CONFIG_PATHS = ["resilience.yml", "config/resilience.yml"];
+
+/** Environment twins of the `run` flags. */
+const ENV_OVERRIDES: Record<keyof RunOverrides, string | undefined> = {
+  symbol: "RESILIENCE_SYMBOL",
+  interval: "RESILIENCE_INTERVAL",
+  wsUrl: "RESILIENCE_WS_URL",
+  restUrl: "RESILIENCE_REST_URL",
+  restartEvery: "RESILIENCE_RESTART_EVERY",
+  staleAfter: "RESILIENCE_STALE_AFTER",
+  since: undefined,
+  out: "RESILIENCE_OUT",
+  state: "RESILIENCE_STATE",
+};
+
+export interface LoadConfigOptions {
+  /** --config */
+  configPath?: string;
+  /** Flag values (win over the environment). */
+  flags?: RunOverrides;
+  env?: Record<string, string | undefined>;
+  decrypt?: SopsDecrypt;
+}
+
+/**
+ * Defaults < config file (+ includes) < environment < flags. Without --config or
+ * RESILIENCE_CONFIG, the first of ./resilience.yml and ./config/resilience.yml is used.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env;
+  const explicit = options.configPath ?? env.RESILIENCE_CONFIG;
+  if (explicit !== undefined && !existsSync(explicit)) {
+    throw new UserError(`config file ${explicit} does not exist; give an existing file to --config`);
+  }
+  const path = explicit ?? DEFAULT_CONFIG_PATHS.find((p) => existsSync(p));
+  const tree = path ? await readConfigTree(path, options.decrypt ?? (await defaultDecrypt())) : {};
+  const fromEnv: RunOverrides = {};
+  for (const [key, name] of Object.entries(ENV_OVERRIDES) as [keyof RunOverrides, string | undefined][]) {
+    const value = name ? env[name] : undefined;
+    if (value !== undefined && value !== "") fromEnv[key] = value;
+  }
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined)) as RunOverrides;
+  const config = resolveConfig(tree, path, { ...fromEnv, ...flags });
+  if (env.RESILIENCE_SLACK_WEBHOOK) config.credentials.slack_webhook = env.RESILIENCE_SLACK_WEBHOOK;
+  return config;
+}
+
+// --- internal ---
+
+async function defaultDecrypt(): Promise<SopsDecrypt | undefined> {
+  return undefined;
+}

@@ -1,0 +1,155 @@
+import type { Clock } from "../clock.ts";
+
+export type ConnectionState = "connecting" | "open" | "closed";
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** Closed by our stale-data watchdog (no message for staleAfterMs). */
+  stale: boolean;
+  /** Closed because it never opened within the connect timeout. */
+  timedOut: boolean;
+  /** How long it was open, ms (0 if it never opened). */
+  upMs: number;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  clock: Clock;
+  /** No frame, ping or pong for this long = dead: terminate. */
+  staleAfterMs: number;
+  /** @default 10000 */
+  connectTimeoutMs?: number;
+  onOpen(conn: Connection): void;
+  onMessage(text: string, conn: Connection): void;
+  /** Called exactly once, whatever ends the connection. */
+  onClose(info: CloseInfo, conn: Connection): void;
+  /** Sets up the socket; tests and the simulator use the runtime's WebSocket. */
+  createSocket?: (url: string) => WebSocket;
+}
+
+export interface Connection {
+  readonly id: number;
+  readonly state: ConnectionState;
+  readonly openedAt: number | undefined;
+  readonly lastActivityAt: number | undefined;
+  /** Data frames received. */
+  readonly messages: number;
+  /** Close with a close frame; terminate if the peer has not answered in 2 s. */
+  close(code?: number, reason?: string): void;
+  /** Drop the TCP connection at once (a frozen peer never answers a close frame). */
+  terminate(): void;
+}
+
+const CLOSE_FALLBACK_MS = 2000;
+let nextId = 1;
+
+/**
+ * One WebSocket connection with a stale-data watchdog: Bun's client never notices a
+ * frozen peer by itself, so any frame, ping or pong counts as alive and silence for
+ * `staleAfterMs` terminates it. Reconnecting is the caller's policy.
+ */
+export function openConnection(options: ConnectionOptions): Connection {
+  const { clock } = options;
+  const id = nextId++;
+  let state: ConnectionState = "connecting";
+  let openedAt: number | undefined;
+  let lastActivityAt: number | undefined;
+  let messages = 0;
+  let stale = false;
+  let timedOut = false;
+  let cancelWatch: (() => void) | undefined;
+  let cancelFallback: (() => void) | undefined;
+
+  const socket = (options.createSocket ?? ((url) => new WebSocket(url)))(options.url);
+
+  const conn: Connection = {
+    id,
+    get state() {
+      return state;
+    },
+    get openedAt() {
+      return openedAt;
+    },
+    get lastActivityAt() {
+      return lastActivityAt;
+    },
+    get messages() {
+      return messages;
+    },
+    close(code = 1000, reason = "") {
+      if (state === "closed") return;
+      try {
+        socket.close(code, reason);
+      } catch {
+        conn.terminate();
+        return;
+      }
+      cancelFallback ??= clock.setTimeout(() => conn.terminate(), CLOSE_FALLBACK_MS);
+    },
+    terminate() {
+      if (state === "closed") return;
+      try {
+        (socket as WebSocket & { terminate?: () => void }).terminate?.();
+      } catch {}
+      // The close event follows at once; finish here too in case it does not.
+      finish(1006, "terminated");
+    },
+  };
+
+  function alive(): void {
+    lastActivityAt = clock.now();
+  }
+
+  function watch(): void {
+    cancelWatch?.();
+    const since = lastActivityAt ?? clock.now();
+    const due = since + options.staleAfterMs - clock.now();
+    cancelWatch = clock.setTimeout(() => {
+      if (state !== "open") return;
+      if (clock.now() - (lastActivityAt ?? 0) >= options.staleAfterMs) {
+        stale = true;
+        conn.terminate();
+      } else watch();
+    }, due);
+  }
+
+  function finish(code: number, reason: string): void {
+    if (state === "closed") return;
+    const upMs = openedAt === undefined ? 0 : clock.now() - openedAt;
+    state = "closed";
+    cancelWatch?.();
+    cancelFallback?.();
+    options.onClose({ code, reason, stale, timedOut, upMs }, conn);
+  }
+
+  const cancelConnectTimeout = clock.setTimeout(() => {
+    if (state !== "connecting") return;
+    timedOut = true;
+    conn.terminate();
+  }, options.connectTimeoutMs ?? 10_000);
+
+  socket.addEventListener("open", () => {
+    if (state !== "connecting") return;
+    cancelConnectTimeout();
+    state = "open";
+    openedAt = clock.now();
+    alive();
+    watch();
+    options.onOpen(conn);
+  });
+  socket.addEventListener("message", (event: MessageEvent) => {
+    if (state !== "open") return;
+    alive();
+    messages++;
+    const data = event.data;
+    options.onMessage(typeof data === "string" ? data : Buffer.from(data as ArrayBuffer).toString("utf8"), conn);
+  });
+  socket.addEventListener("ping" as "open", () => alive());
+  socket.addEventListener("pong" as "open", () => alive());
+  socket.addEventListener("close", (event: CloseEvent) => {
+    cancelConnectTimeout();
+    finish(event.code, event.reason);
+  });
+  return conn;
+}

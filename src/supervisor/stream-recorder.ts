@@ -1,0 +1,184 @@
+import { sleep, type Clock } from "../clock.ts";
+import { errorMessage } from "../errors.ts";
+import type { Candle } from "../candles/candle.ts";
+import type { CandleWriter } from "../candles/writer.ts";
+import { candleOpenAt, nextOpenTime, previousOpenTime, type Interval } from "../time/intervals.ts";
+import { formatIsoSeconds } from "../time/timestamp.ts";
+
+/** A missing close event is looked up over REST this long after the candle closed. */
+const HEAL_GRACE_MS = 4000;
+/** Stream candles wait this long at most for a hole before them to be repaired. */
+export const HOLD_LIMIT_MS = 15 * 60_000;
+const REST_LAG_RETRY_MS = [300, 700, 1500, 3000, 6000, 15_000];
+
+export interface StreamRecorderOptions {
+  symbol: string;
+  interval: Interval;
+  writer: CandleWriter;
+  clock: Clock;
+  /** First open time to record when the CSV has no rows. */
+  startAt: number;
+  /** Closed candles from `from` on (REST, retried until `signal` aborts). */
+  fetchClosed(from: number, signal: AbortSignal): Promise<Candle[]>;
+  events: StreamEvents;
+}
+
+export interface StreamEvents {
+  written?(candle: Candle, via: "stream" | "backfill"): void;
+  backfilled?(candles: Candle[]): void;
+  exchangeGap?(openTimes: number[]): void;
+  /** REST could not repair a hole for HOLD_LIMIT_MS: rows after it were written anyway. */
+  unrepaired?(from: number, to: number): void;
+  warn?(message: string): void;
+}
+
+export interface StreamRecorder {
+  readonly symbol: string;
+  readonly interval: Interval;
+  /** Open time of the next candle the CSV needs. */
+  readonly expectNext: number;
+  readonly pending: number;
+  readonly backfilling: boolean;
+  /** A closed (x:true) candle from the stream. */
+  onClosed(candle: Candle): "written" | "duplicate" | "held";
+  /** Fetch whatever closed since the last row (after a (re)connect, a hole, a missed close). */
+  requestBackfill(reason: string): void;
+  stop(): void;
+}
+
+/**
+ * Keeps one CSV complete and in order: closed candles from the stream are written when
+ * they are the next one; a candle after a hole is held until REST has filled the hole;
+ * a candle whose close event never came is fetched over REST. Candles the exchange does
+ * not have (REST has later ones) are exchange gaps, reported once and skipped.
+ */
+export function createStreamRecorder(options: StreamRecorderOptions): StreamRecorder {
+  const { writer, clock, interval } = options;
+  const events = options.events;
+  const held = new Map<number, { candle: Candle; since: number }>();
+  const stopper = new AbortController();
+  let expectNext = writer.lastOpenTime !== undefined ? nextOpenTime(interval, writer.lastOpenTime) : options.startAt;
+  let running = false;
+  let again = false;
+  let cancelHeal: (() => void) | undefined;
+
+  function write(candle: Candle, via: "stream" | "backfill"): boolean {
+    if (candle.openTime < expectNext) return false;
+    const result = writer.append(candle);
+    if (result === "duplicate") return false;
+    expectNext = nextOpenTime(interval, candle.openTime);
+    events.written?.(candle, via);
+    armHeal();
+    return true;
+  }
+
+  function drainHeld(): void {
+    for (;;) {
+      for (const t of held.keys()) if (t < expectNext) held.delete(t);
+      const next = held.get(expectNext);
+      if (!next) return;
+      held.delete(expectNext);
+      write(next.candle, "stream");
+    }
+  }
+
+  /** When the candle we wait for should have closed, check REST if its close event is late. */
+  function armHeal(): void {
+    cancelHeal?.();
+    const closesAt = nextOpenTime(interval, expectNext);
+    const waitFor = expectNext;
+    cancelHeal = clock.setTimeout(() => {
+      if (expectNext === waitFor && !stopper.signal.aborted) recorder.requestBackfill(`no close event for ${formatIsoSeconds(waitFor)}`);
+    }, closesAt + HEAL_GRACE_MS - clock.now());
+  }
+
+  async function backfillLoop(): Promise<void> {
+    let lagTry = 0;
+    while (!stopper.signal.aborted) {
+      again = false;
+      const lastClosed = previousOpenTime(interval, candleOpenAt(interval, clock.now()));
+      if (expectNext > lastClosed && held.size === 0) return;
+      let candles: Candle[];
+      try {
+        candles = await options.fetchClosed(expectNext, stopper.signal);
+      } catch (err) {
+        if (stopper.signal.aborted) return;
+        events.warn?.(`backfill of ${options.symbol}@${interval} failed: ${errorMessage(err)}; retrying in 60s`);
+        await sleep(clock, 60_000, stopper.signal);
+        continue;
+      }
+      const written: Candle[] = [];
+      for (const candle of candles) {
+        if (candle.openTime < expectNext) continue;
+        if (candle.openTime > expectNext) reportExchangeGap(expectNext, candle.openTime);
+        if (write(candle, "backfill")) written.push(candle);
+      }
+      if (written.length > 0) events.backfilled?.(written);
+      drainHeld();
+      if (held.size === 0) {
+        if (again) continue;
+        // REST lags the stream by a moment: a candle that has closed may not be served yet.
+        const stillMissing = expectNext <= previousOpenTime(interval, candleOpenAt(interval, clock.now()));
+        if (!stillMissing || lagTry >= REST_LAG_RETRY_MS.length) return;
+        await sleep(clock, REST_LAG_RETRY_MS[lagTry++]!, stopper.signal);
+        continue;
+      }
+      // Candles after a hole wait for REST to catch up (it lags the stream by a moment).
+      const oldest = Math.min(...[...held.values()].map((h) => h.since));
+      if (clock.now() - oldest >= HOLD_LIMIT_MS) {
+        const first = Math.min(...held.keys());
+        events.unrepaired?.(expectNext, first);
+        expectNext = first;
+        drainHeld();
+        continue;
+      }
+      await sleep(clock, REST_LAG_RETRY_MS[Math.min(lagTry++, REST_LAG_RETRY_MS.length - 1)]!, stopper.signal);
+    }
+  }
+
+  function reportExchangeGap(from: number, to: number): void {
+    const times: number[] = [];
+    for (let t = from; t < to && times.length < 100_000; t = nextOpenTime(interval, t)) times.push(t);
+    events.exchangeGap?.(times);
+  }
+
+  const recorder: StreamRecorder = {
+    symbol: options.symbol,
+    interval,
+    get expectNext() {
+      return expectNext;
+    },
+    get pending() {
+      return held.size;
+    },
+    get backfilling() {
+      return running;
+    },
+    onClosed(candle) {
+      if (candle.openTime < expectNext) return "duplicate";
+      if (candle.openTime === expectNext) return write(candle, "stream") ? (drainHeld(), "written") : "duplicate";
+      if (!held.has(candle.openTime)) held.set(candle.openTime, { candle, since: clock.now() });
+      recorder.requestBackfill(`hole before ${formatIsoSeconds(candle.openTime)}`);
+      return "held";
+    },
+    requestBackfill() {
+      if (stopper.signal.aborted) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      backfillLoop()
+        .catch((err) => events.warn?.(`backfill of ${options.symbol}@${interval} stopped: ${errorMessage(err)}`))
+        .finally(() => {
+          running = false;
+        });
+    },
+    stop() {
+      stopper.abort();
+      cancelHeal?.();
+    },
+  };
+  armHeal();
+  return recorder;
+}
