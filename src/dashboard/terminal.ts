@@ -63,7 +63,7 @@ export function startDashboard(options: DashboardOptions): Dashboard {
       const lines = renderDashboard(options.getSnapshot(), columns, rows);
       const resized = size !== `${columns}x${rows}`;
       size = `${columns}x${rows}`;
-      const out = _diff(resized ? [] : shown, lines, resized);
+      const out = _diff(resized ? [] : shown, lines, columns, resized);
       shown = lines;
       if (out) stdout.write(out);
     } catch (err) {
@@ -105,11 +105,15 @@ export function detectUtf8(env: Record<string, string | undefined> = process.env
 
 // --- internal ---
 
-/** Cursor moves and rows for every line that differs from `before` ("" when none does). */
-function _diff(before: string[], after: string[], clear: boolean): string {
+/**
+ * Cursor moves and rows for every line that differs from `before` ("" when none does).
+ * A row is erased to its end only when it is shorter than the screen: with line wrap off
+ * the cursor stays on the last column, and an erase there would wipe the last character.
+ */
+function _diff(before: string[], after: string[], columns: number, clear: boolean): string {
   let out = clear ? "\x1b[2J" : "";
   after.forEach((line, i) => {
-    if (line !== before[i]) out += `\x1b[${i + 1};1H${line}\x1b[K`;
+    if (line !== before[i]) out += `\x1b[${i + 1};1H${line}${Bun.stringWidth(line) < columns ? "\x1b[K" : ""}`;
   });
   return out;
 }

@@ -57,6 +57,16 @@ test("enters the alternate screen and draws every row in one write", () => {
   dashboard.stop();
 });
 
+test("erases to the end of a row only when the row is shorter than the screen", () => {
+  const { screen, dashboard } = setup();
+  const frame = screen.writes[1]!;
+  const header = renderDashboard(connected(), 80, 24)[0]!;
+  expect(Bun.stringWidth(header)).toBe(80);
+  expect(frame).toContain(`\x1b[1;1H${header}\x1b[2;1H`);
+  expect(frame).toContain("\x1b[3;1H\x1b[K"); // the blank row
+  dashboard.stop();
+});
+
 test("writes nothing when no rendered line changed", async () => {
   const { screen, dashboard, clock, calls } = setup();
   await clock.advance(250);

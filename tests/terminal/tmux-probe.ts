@@ -1,0 +1,33 @@
+// Run inside a real tmux pane by tmux.test.ts: the dashboard loop and the key reader on
+// the pane's terminal. Keys are appended to the file argv[2]; q / F10 / Ctrl-C stop both
+// and the script then ends by itself (nothing may keep it alive). argv[3] = "crash"
+// makes the r key throw, to check the terminal is given back after a crash.
+import { appendFileSync } from "node:fs";
+import { startDashboard, detectUtf8 } from "../../src/dashboard/terminal.ts";
+import { createKeyReader } from "../../src/terminal/key-reader.ts";
+import { connected } from "../dashboard/fixtures.ts";
+
+const [out, mode] = process.argv.slice(2) as [string, string | undefined];
+const record = (line: string) => appendFileSync(out, `${line}\n`);
+let drops = 0;
+
+const dashboard = startDashboard({
+  intervalMs: 100,
+  getSnapshot: () => {
+    const base = connected({ now: Date.now(), utf8: detectUtf8(), lastMessageAt: Date.now() });
+    return { ...base, counters: { ...base.counters, reconnectsReactive: drops } };
+  },
+});
+const keys = createKeyReader({
+  onKey(key) {
+    record(`key ${key}`);
+    if (key === "d") drops++;
+    if (key === "r" && mode === "crash") throw new Error("crash on r");
+    if (key === "q" || key === "f10" || key === "ctrl-c") {
+      keys.stop();
+      dashboard.stop();
+      record("stopped");
+    }
+  },
+});
+record(`ready ${process.pid} ${keys.active} ${process.stdout.columns}x${process.stdout.rows}`);
