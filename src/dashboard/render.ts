@@ -1,14 +1,13 @@
 import { formatDuration } from "../time/duration.ts";
-import { candleChart } from "./chart.ts";
-import { alignDecimals, compareDecimals, formatAge, formatBytes, formatClock, formatCount, formatMinute, sparkline } from "./format.ts";
+import { renderCandleSection } from "./candle-section.ts";
+import { alignDecimals, compareDecimals, formatAge, formatBytes, formatClock, formatCount, formatMinute } from "./format.ts";
 import type { DashboardSnapshot, DashboardStream, LogLevel } from "./snapshot.ts";
-import { joinLine, lineWidth, padLine, seg, spread, toAnsi, truncate, type Line, type Segment, type Style } from "./styled-line.ts";
+import { joinLine, lineWidth, seg, spread, toAnsi, truncate, type Line, type Segment, type Style } from "./styled-line.ts";
+import { renderTable } from "./table.ts";
 
 /** The layout is designed for 80x24 and up; smaller terminals get it clipped. */
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
-/** From this width a candlestick chart sits beside the candle table. */
-const CHART_MIN_COLUMNS = 120;
 /** From this width dates keep their year. */
 const LONG_DATES_MIN_COLUMNS = 100;
 
@@ -41,7 +40,7 @@ export function renderDashboard(snapshot: DashboardSnapshot, columns: number, ro
     ...blank,
     ..._streams(v, streamRows),
     ...blank,
-    ..._candles(v, candleRows),
+    ...renderCandleSection(selected, candleRows, { width, utf8: snapshot.utf8, longDates: v.longDates }),
     ...blank,
     ...counters,
     ...blank,
@@ -137,14 +136,16 @@ function _lastMessage(s: DashboardSnapshot): Line {
 function _streams(v: _View, rows: number): Line[] {
   const { s, g } = v;
   if (rows <= 0) return [];
-  if (s.streams.length === 0) return [[seg("STREAM", "dim")], ...(rows > 0 ? [[seg("no streams configured", "dim")]] : [])];
+  if (s.streams.length === 0) return [[seg("STREAM", "dim")], [seg("no streams configured", "dim")]];
   const sel = _selectedIndex(s);
   const first = Math.max(0, Math.min(sel - Math.floor(rows / 2), s.streams.length - rows));
   const shown = s.streams.slice(first, first + rows);
   const prices = alignDecimals(shown.map((st) => st.lastPrice ?? g.none));
-  const lines = _table(
+  // "STREAM 6-8/8" when some streams are scrolled out of view.
+  const range = shown.length < s.streams.length ? ` ${first + 1}-${first + shown.length}/${s.streams.length}` : "";
+  return renderTable(
     [
-      { title: shown.length < s.streams.length ? `  STREAM ${first + 1}-${first + shown.length}/${s.streams.length}` : "  STREAM", cells: shown.map((st, i) => _streamName(v, st, first + i === sel)) },
+      { title: `  STREAM${range}`, cells: shown.map((st, i) => _streamName(v, st, first + i === sel)) },
       { title: "PRICE", right: true, cells: shown.map((st, i) => _price(v, st, prices[i]!)) },
       { title: "UPDATED", right: true, cells: shown.map((st) => _updated(v, st)) },
       { title: "CANDLES", right: true, cells: shown.map((st) => [seg(formatCount(st.candlesWritten))]) },
@@ -154,7 +155,6 @@ function _streams(v: _View, rows: number): Line[] {
     ],
     v.width,
   );
-  return lines;
 }
 
 function _streamName({ g }: _View, st: DashboardStream, selected: boolean): Line {
@@ -173,44 +173,6 @@ function _updated({ s, g }: _View, st: DashboardStream): Line {
   if (st.lastUpdateAt === null) return [seg(g.none, "dim")];
   const age = s.now - st.lastUpdateAt;
   return [seg(`${formatAge(age)} ago`, ...(age >= s.staleAfterMs ? (["red"] as const) : []))];
-}
-
-function _candles(v: _View, rows: number): Line[] {
-  const { s, width } = v;
-  const st = _selectedStream(s);
-  if (!st) return [[seg("no stream selected", "dim")], []];
-  const title: Line = [seg(`${st.symbol}@${st.interval}`, "bold"), seg(" closed candles (UTC)")];
-  if (st.recent.length === 0) return [title, [seg("no closed candle yet", "dim")]];
-  const shown = st.recent.slice(-Math.max(rows, 0)).reverse();
-  let table = _candleTable(shown, width, v.longDates);
-  if (table.width > width) table = _candleTable(shown, width, false);
-  const chartWidth = width - table.width - 4;
-  if (width >= CHART_MIN_COLUMNS && chartWidth >= 20) {
-    const chart = candleChart(st.recent, chartWidth, table.lines.length, s.utf8);
-    return [title, ...table.lines.map((line, i) => [...padLine(line, table.width + 4), ...chart[i]!])];
-  }
-  const room = width - lineWidth(title) - 10;
-  const closes = st.recent.slice(-Math.max(0, room)).map((c) => Number(c.close));
-  const spark = room >= 8 ? [seg("closes ", "dim"), seg(sparkline(closes, s.utf8), "cyan")] : [];
-  return [spread(title, spark, width), ...table.lines];
-}
-
-function _candleTable(shown: DashboardStream["recent"], width: number, longDates: boolean): { lines: Line[]; width: number } {
-  const prices = alignDecimals(shown.flatMap((c) => [c.open, c.high, c.low, c.close]));
-  const volumes = alignDecimals(shown.map((c) => c.volume));
-  const at = (i: number, k: number): string => prices[i * 4 + k]!;
-  const lines = _table(
-    [
-      { title: "OPEN TIME", cells: shown.map((c) => [seg(formatMinute(c.openTime, !longDates))]) },
-      { title: "OPEN", right: true, cells: shown.map((_, i) => [seg(at(i, 0))]) },
-      { title: "HIGH", right: true, cells: shown.map((_, i) => [seg(at(i, 1))]) },
-      { title: "LOW", right: true, cells: shown.map((_, i) => [seg(at(i, 2))]) },
-      { title: "CLOSE", right: true, cells: shown.map((c, i) => [seg(at(i, 3), compareDecimals(c.close, c.open) >= 0 ? "green" : "red")]) },
-      { title: "VOLUME", right: true, cells: shown.map((_, i) => [seg(volumes[i]!)]) },
-    ],
-    width,
-  );
-  return { lines, width: Math.max(...lines.map(lineWidth)) };
 }
 
 function _counters({ s, g, width }: _View): Line[] {
@@ -263,25 +225,6 @@ function _footer({ g }: _View): Line {
     ],
     seg(g.sep, "dim"),
   );
-}
-
-interface _Column {
-  title: string;
-  right?: boolean;
-  cells: Line[];
-}
-
-/** A header line plus one line per row; columns two spaces apart, padded to their widest cell. */
-function _table(columns: _Column[], width: number): Line[] {
-  const widths = columns.map((c) => Math.max(c.title.length, ...c.cells.map(lineWidth)));
-  const gap = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1) <= width ? "  " : " ";
-  const pad = (line: Line, w: number, right?: boolean): Line => {
-    const fill = seg(" ".repeat(Math.max(0, w - lineWidth(line))));
-    return right ? [fill, ...line] : [...line, fill];
-  };
-  const header = joinLine(columns.map((c, i) => pad([seg(c.title, "dim")], widths[i]!, c.right)), seg(gap));
-  const rows = (columns[0]?.cells ?? []).map((_, r) => joinLine(columns.map((c, i) => pad(c.cells[r] ?? [], widths[i]!, c.right)), seg(gap)));
-  return [header, ...rows];
 }
 
 function _selectedIndex(s: DashboardSnapshot): number {
