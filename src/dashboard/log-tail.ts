@@ -1,4 +1,4 @@
-import type { ConsolaReporter, LogObject } from "consola";
+import type { LogSink } from "../logger.ts";
 import type { LogEntry, LogLevel } from "./snapshot.ts";
 
 export interface LogTailOptions {
@@ -7,26 +7,20 @@ export interface LogTailOptions {
 }
 
 export interface LogTail {
-  /** A consola reporter that records instead of printing (nothing may write over the dashboard). */
-  reporter: ConsolaReporter;
+  /** Pass to `setLogSink` while the dashboard is up: nothing else may write over it. */
+  sink: LogSink;
   /** The kept entries, oldest first (a copy: plain data for a snapshot). */
   entries(): LogEntry[];
 }
 
-/**
- * Collects log lines for the dashboard's log tail. Note that consola's `withTag` copies
- * the reporter list when the tagged logger is created, so `logger.setReporters()` later
- * does not reach tagged loggers: route through a reporter that can be switched instead.
- */
+/** Collects log records for the dashboard's log tail instead of printing them. */
 export function createLogTail(options: LogTailOptions = {}): LogTail {
   const limit = Math.max(1, options.limit ?? 50);
   const kept: LogEntry[] = [];
   return {
-    reporter: {
-      log(obj: LogObject) {
-        kept.push({ at: obj.date.getTime(), level: _level(obj.type), message: _message(obj) });
-        if (kept.length > limit) kept.splice(0, kept.length - limit);
-      },
+    sink(_line, entry) {
+      kept.push({ at: entry.at, level: _level(entry.level), message: entry.message });
+      if (kept.length > limit) kept.splice(0, kept.length - limit);
     },
     entries: () => kept.slice(),
   };
@@ -34,30 +28,20 @@ export function createLogTail(options: LogTailOptions = {}): LogTail {
 
 // --- internal ---
 
-function _level(type: LogObject["type"]): LogLevel {
-  switch (type) {
-    case "warn":
+/** The logger's level names (`WARN`, `ERROR`, …) as the dashboard's. */
+function _level(name: string): LogLevel {
+  switch (name.toUpperCase()) {
+    case "WARN":
       return "warn";
-    case "error":
-    case "fatal":
-    case "fail":
+    case "ERROR":
+    case "FATAL":
       return "error";
-    case "success":
-    case "ready":
+    case "SUCCESS":
       return "success";
-    case "debug":
-    case "trace":
-    case "verbose":
+    case "DEBUG":
+    case "TRACE":
       return "debug";
     default:
       return "info";
   }
-}
-
-function _message(obj: LogObject): string {
-  const text = [obj.message, ...obj.args]
-    .filter((a) => a !== undefined)
-    .map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : Bun.inspect(a, { compact: true })))
-    .join(" ");
-  return obj.tag ? `[${obj.tag}] ${text}` : text;
 }
