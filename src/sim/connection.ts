@@ -2,6 +2,9 @@ import type { ServerWebSocket } from "bun";
 import type { SimKline } from "./candles.ts";
 import { klineEvent, streamFrame, type ControlState } from "./streams.ts";
 
+/** Binance disconnects a client that sends more than 5 messages (pings and control frames) a second. */
+export const MAX_INCOMING_PER_SECOND = 5;
+
 /** One WebSocket client of the simulated exchange, with the faults pending on it. */
 export interface Connection {
   id: number;
@@ -15,6 +18,8 @@ export interface Connection {
   skipClose: Set<string>;
   /** Streams whose next close event is sent twice. */
   dupClose: Set<string>;
+  /** When the client's recent messages arrived (for the 5 per second limit). */
+  incoming: number[];
   /** Cancels this connection's timers. */
   cancels: (() => void)[];
 }
@@ -36,7 +41,14 @@ export function connectionFromUrl(url: URL, id: number, now: number): Connection
     [streams, combined] = [[...new Set(list)], true];
   } else return undefined;
   const micro = (url.searchParams.get("timeUnit") ?? "").toUpperCase() === "MICROSECOND";
-  return { id, control: { streams, combined }, micro, openedAt: now, stalledUntil: 0, skipClose: new Set(), dupClose: new Set(), cancels: [] };
+  return { id, control: { streams, combined }, micro, openedAt: now, stalledUntil: 0, skipClose: new Set(), dupClose: new Set(), incoming: [], cancels: [] };
+}
+
+/** Records a message from the client; true when it is one too many for the last second. */
+export function overIncomingLimit(c: Connection, now: number): boolean {
+  c.incoming = c.incoming.filter((t) => t > now - 1000);
+  c.incoming.push(now);
+  return c.incoming.length > MAX_INCOMING_PER_SECOND;
 }
 
 /** Sends a kline event to `ws` unless a stall or a pending skip says otherwise. */

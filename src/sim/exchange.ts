@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "../clock.ts";
 import { logger } from "../logger.ts";
 import type { Interval } from "../time/intervals.ts";
 import type { SimKline } from "./candles.ts";
-import { connectionFromUrl, deliverKline, garbageFrames, type Connection } from "./connection.ts";
+import { connectionFromUrl, deliverKline, garbageFrames, overIncomingLimit, type Connection } from "./connection.ts";
 import { createFaultScheduler, describeFault, parseFaults, type Fault } from "./faults.ts";
 import { createFeed } from "./feed.ts";
 import { createMarket } from "./market.ts";
@@ -114,6 +114,7 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
         _startTimers(ws, clock, options.pingIntervalMs ?? PING_INTERVAL_MS, options.dayMs ?? DAY_MS);
       },
       message(ws, message) {
+        if (overIncomingLimit(ws.data, clock.now())) return ws.close(1008, "Too many requests");
         if (typeof message !== "string") return;
         const before = ws.data.control.streams;
         const { reply, state } = handleControlFrame(ws.data.control, message);
@@ -121,6 +122,9 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
         for (const s of state.streams) if (!before.includes(s)) feed.add(s, ws);
         for (const s of before) if (!state.streams.includes(s)) feed.remove(s, ws);
         ws.send(JSON.stringify(reply));
+      },
+      ping(ws) {
+        if (overIncomingLimit(ws.data, clock.now())) ws.close(1008, "Too many requests");
       },
       close(ws) {
         open.delete(ws);

@@ -2,10 +2,10 @@ import type { Clock } from "../clock.ts";
 import { candleOpenAt, isInterval, nextOpenTime, previousOpenTime, type Interval } from "../time/intervals.ts";
 import type { SimKline } from "./candles.ts";
 import type { Market } from "./market.ts";
-import { symbolProfile } from "./symbols.ts";
+import { REQUEST_WEIGHT_PER_MINUTE, exchangeInfo } from "./exchange-info.ts";
 
-/** Binance's IP limit: request weight per minute. */
-export const REQUEST_WEIGHT_PER_MINUTE = 6000;
+export { REQUEST_WEIGHT_PER_MINUTE };
+
 /** `limit` default and maximum of `/api/v3/klines`. */
 export const KLINES_DEFAULT_LIMIT = 500;
 export const KLINES_MAX_LIMIT = 1000;
@@ -88,7 +88,7 @@ function _route(url: URL, market: Market, now: number, micro: boolean): Answer {
     case "/api/v3/time":
       return { status: 200, body: { serverTime: now } };
     case "/api/v3/exchangeInfo":
-      return _exchangeInfo(url.searchParams, market, now);
+      return exchangeInfo(url.searchParams, market, now);
     case "/api/v3/klines":
     case "/api/v3/uiKlines":
       return _klines(url.searchParams, market, now, micro);
@@ -142,63 +142,6 @@ function _range(market: Market, symbol: string, interval: Interval, now: number,
     if (k) rows.push(k);
   }
   return rows.reverse();
-}
-
-function _exchangeInfo(params: URLSearchParams, market: Market, now: number): Answer {
-  let wanted: string[] = [...market.symbols];
-  const one = params.get("symbol");
-  const many = params.get("symbols");
-  if (one !== null) wanted = [one];
-  else if (many !== null) {
-    try {
-      const parsed: unknown = JSON.parse(many);
-      if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) throw new Error("not a list");
-      wanted = parsed as string[];
-    } catch {
-      return _illegal("symbols", '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$');
-    }
-  }
-  if (wanted.some((s) => !market.has(s))) return _bad(-1121, "Invalid symbol.");
-  return {
-    status: 200,
-    body: {
-      timezone: "UTC",
-      serverTime: now,
-      rateLimits: [
-        { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: REQUEST_WEIGHT_PER_MINUTE },
-        { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
-        { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200_000 },
-        { rateLimitType: "RAW_REQUESTS", interval: "MINUTE", intervalNum: 5, limit: 61_000 },
-      ],
-      exchangeFilters: [],
-      symbols: wanted.map(_symbolInfo),
-    },
-  };
-}
-
-function _symbolInfo(symbol: string): Record<string, unknown> {
-  const p = symbolProfile(symbol);
-  const step = (decimals: number) => (10 ** -decimals).toFixed(8);
-  return {
-    symbol,
-    status: "TRADING",
-    baseAsset: p.baseAsset,
-    baseAssetPrecision: 8,
-    quoteAsset: p.quoteAsset,
-    quotePrecision: 8,
-    quoteAssetPrecision: 8,
-    orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
-    icebergAllowed: true,
-    ocoAllowed: true,
-    isSpotTradingAllowed: true,
-    isMarginTradingAllowed: false,
-    filters: [
-      { filterType: "PRICE_FILTER", minPrice: step(p.priceDecimals), maxPrice: "1000000.00000000", tickSize: step(p.priceDecimals) },
-      { filterType: "LOT_SIZE", minQty: step(p.qtyDecimals), maxQty: "9000000000.00000000", stepSize: step(p.qtyDecimals) },
-    ],
-    permissions: [],
-    permissionSets: [["SPOT"]],
-  };
 }
 
 function _mandatory(name: string): Answer {

@@ -194,6 +194,20 @@ describe("connection lifetime", () => {
     expect(exchange.stats()).toMatchObject({ connections: 2, openConnections: 0 });
   });
 
+  test("more than 5 incoming messages in a second is a disconnect (1008), 5 a second is fine", async () => {
+    const { clock, exchange, connect } = await setup();
+    await using _ = exchange;
+    const client = await connect("/ws");
+    for (let second = 0; second < 2; second++) {
+      for (let i = 0; i < 5; i++) client.send({ method: "LIST_SUBSCRIPTIONS", id: second * 10 + i });
+      for (let i = 0; i < 5; i++) expect(await client.nextJson()).toEqual({ result: [], id: second * 10 + i });
+      await clock.advance(1000);
+    }
+    for (let i = 0; i < 6; i++) client.send({ method: "LIST_SUBSCRIPTIONS", id: 100 + i });
+    expect(await client.closed).toEqual({ code: 1008, reason: "Too many requests" });
+    expect(client.received).toHaveLength(15);
+  });
+
   test("stop() closes every connection (1001) and is idempotent", async () => {
     const { exchange, connect } = await setup();
     const client = await connect("/ws/btcusdt@kline_1m");
