@@ -1,6 +1,11 @@
 import type { ServerWebSocket } from "bun";
+import type { Clock } from "../clock.ts";
+import type { Fault } from "./faults.ts";
 import type { SimKline } from "./candles.ts";
-import { klineEvent, streamFrame, type ControlState } from "./streams.ts";
+import { klineEvent, serverShutdownFrame, streamFrame, type ControlState } from "./streams.ts";
+
+/** After `serverShutdown`, the connection is closed this much later. */
+export const SHUTDOWN_CLOSE_DELAY_MS = 1000;
 
 /** Binance disconnects a client that sends more than 5 messages (pings and control frames) a second. */
 export const MAX_INCOMING_PER_SECOND = 5;
@@ -61,8 +66,39 @@ export function deliverKline(ws: ServerWebSocket<Connection>, now: number, strea
   if (closed && c.dupClose.delete(stream)) ws.send(frame);
 }
 
+type StreamFault = Exclude<Fault, { kind: "refuse" | "rest429" | "rest5xx" }>;
+
+/** Applies a stream fault to one connection, at once. */
+export function applyStreamFault(ws: ServerWebSocket<Connection>, fault: StreamFault, clock: Clock): void {
+  const c = ws.data;
+  const now = clock.now();
+  switch (fault.kind) {
+    case "drop":
+      return ws.terminate();
+    case "close":
+      return ws.close(fault.code, fault.reason ?? "");
+    case "stall":
+      c.stalledUntil = now + fault.ms;
+      return;
+    case "skipclose":
+      c.skipClose = new Set(c.control.streams);
+      return;
+    case "dupclose":
+      c.dupClose = new Set(c.control.streams);
+      return;
+    case "garbage":
+      return _garbageFrames(c, now).forEach((frame) => ws.send(frame));
+    case "shutdown":
+      ws.send(serverShutdownFrame(now, c.control.combined));
+      c.cancels.push(clock.setTimeout(() => ws.close(1001, "server shutdown"), SHUTDOWN_CLOSE_DELAY_MS));
+      return;
+  }
+}
+
+// --- internal ---
+
 /** Frames that are not kline events: one not JSON, one JSON that only looks like a kline. */
-export function garbageFrames(c: Connection, now: number): string[] {
+function _garbageFrames(c: Connection, now: number): string[] {
   const stream = c.control.streams[0] ?? "btcusdt@kline_1m";
   return ["}{ this is not JSON", streamFrame(stream, { e: "kline", E: now, s: stream.split("@")[0]!.toUpperCase(), k: "garbage" }, c.control.combined)];
 }

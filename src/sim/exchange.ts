@@ -3,13 +3,13 @@ import { systemClock, type Clock } from "../clock.ts";
 import { logger } from "../logger.ts";
 import type { Interval } from "../time/intervals.ts";
 import type { SimKline } from "./candles.ts";
-import { connectionFromUrl, deliverKline, garbageFrames, overIncomingLimit, type Connection } from "./connection.ts";
+import { applyStreamFault, connectionFromUrl, deliverKline, overIncomingLimit, type Connection } from "./connection.ts";
 import { createFaultScheduler, describeFault, parseFaults, type Fault } from "./faults.ts";
 import { createFeed } from "./feed.ts";
 import { createMarket } from "./market.ts";
 import { loadReplay } from "./replay.ts";
 import { createRest } from "./rest.ts";
-import { handleControlFrame, serverShutdownFrame } from "./streams.ts";
+import { handleControlFrame } from "./streams.ts";
 
 export type { SimKline } from "./candles.ts";
 export { simulatedKline } from "./candles.ts";
@@ -18,8 +18,6 @@ export { simulatedKline } from "./candles.ts";
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Binance pings every 20 s. */
 export const PING_INTERVAL_MS = 20_000;
-/** After `serverShutdown`, the connection is closed this much later. */
-export const SHUTDOWN_CLOSE_DELAY_MS = 1000;
 
 export interface ExchangeOptions {
   /** @default 0 (a free port) */
@@ -134,41 +132,13 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
     },
   });
 
-  const each = (fn: (ws: ServerWebSocket<Connection>) => void) => [...open].forEach(fn);
-  const fire = (fault: Fault, act: () => void) => {
+  const inject = (fault: Fault): void => {
     faultCounts[fault.kind] = (faultCounts[fault.kind] ?? 0) + 1;
     log(`fault ${describeFault(fault)} (${open.size} open connection${open.size === 1 ? "" : "s"})`);
-    act();
-  };
-  const inject = (fault: Fault): void => {
-    const now = clock.now();
-    switch (fault.kind) {
-      case "drop":
-        return fire(fault, () => each((ws) => ws.terminate()));
-      case "close":
-        return fire(fault, () => each((ws) => ws.close(fault.code, fault.reason ?? "")));
-      case "stall":
-        return fire(fault, () => each((ws) => (ws.data.stalledUntil = now + fault.ms)));
-      case "refuse":
-        return fire(fault, () => (refuseUntil = now + fault.ms));
-      case "skipclose":
-        return fire(fault, () => each((ws) => (ws.data.skipClose = new Set(ws.data.control.streams))));
-      case "dupclose":
-        return fire(fault, () => each((ws) => (ws.data.dupClose = new Set(ws.data.control.streams))));
-      case "garbage":
-        return fire(fault, () => each((ws) => garbageFrames(ws.data, now).forEach((f) => ws.send(f))));
-      case "shutdown":
-        return fire(fault, () =>
-          each((ws) => {
-            ws.send(serverShutdownFrame(now, ws.data.control.combined));
-            ws.data.cancels.push(clock.setTimeout(() => ws.close(1001, "server shutdown"), SHUTDOWN_CLOSE_DELAY_MS));
-          }),
-        );
-      case "rest429":
-        return fire(fault, () => rest.inject429(fault.count));
-      case "rest5xx":
-        return fire(fault, () => rest.inject5xx(fault.count));
-    }
+    if (fault.kind === "refuse") refuseUntil = clock.now() + fault.ms;
+    else if (fault.kind === "rest429") rest.inject429(fault.count);
+    else if (fault.kind === "rest5xx") rest.inject5xx(fault.count);
+    else for (const ws of [...open]) applyStreamFault(ws, fault, clock);
   };
   const scheduler = schedule && createFaultScheduler({ schedule, clock, fire: inject });
 
@@ -184,7 +154,7 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
       stopping ??= (async () => {
         scheduler?.stop();
         feed.stop();
-        each((ws) => ws.data.cancels.forEach((cancel) => cancel()));
+        for (const ws of open) ws.data.cancels.forEach((cancel) => cancel());
         await server.stop(true);
       })();
       return stopping;
