@@ -39,6 +39,7 @@ export default defineCommand({
       config,
       version: pkg.version,
       log: logger.withTag("run"),
+      dashboard: args.dashboard !== false,
       forceExit: (code) => process.exit(code),
     });
   },

@@ -3,6 +3,11 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { checkSymbols } from "../exchange/check-symbols.ts";
 import { createHeartbeat, type Heartbeat } from "../state/heartbeat.ts";
 import { createKeyReader } from "../terminal/key-reader.ts";
+import { hostname } from "node:os";
+import { createLogTail } from "../dashboard/log-tail.ts";
+import { dashboardSnapshot } from "../dashboard/from-recorder.ts";
+import { detectUtf8, startDashboard, type Dashboard } from "../dashboard/terminal.ts";
+import { formatLogLine, setLogSink } from "../logger.ts";
 import { logRecorderEvent } from "./event-log.ts";
 import type { RecorderEvent } from "./events.ts";
 import { createSupervisor, type Supervisor } from "./supervisor.ts";
@@ -20,8 +25,10 @@ export interface RunRecorderOptions {
   forceExit(code: number): void;
   /** Read keys from stdin when it is a TTY. @default true */
   keys?: boolean;
-  /** Started once the supervisor runs; returns a stop function (the dashboard). */
-  attach?: (supervisor: Supervisor) => (() => void) | undefined;
+  /** Show the live dashboard when stdout is a TTY (`--no-dashboard` turns it off). */
+  dashboard: boolean;
+  /** Alert counters for the dashboard. */
+  alertStats?: () => { sent: number; queued: number; failed: number };
   /** Flushes alerts etc. before exit, bounded by the stop deadline. */
   beforeExit?: () => Promise<void>;
 }
@@ -60,7 +67,8 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false;
-    const detach = options.attach?.(supervisor);
+    let selected = 0;
+    const dashboard = options.dashboard && process.stdout.isTTY ? showDashboard(supervisor, options, () => selected) : undefined;
     const keys =
       options.keys === false
         ? { stop() {} }
@@ -73,6 +81,12 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
               } else if (key === "r") {
                 log.info("r pressed: proactive restart now");
                 supervisor.restartNow();
+              } else if (key === "tab") {
+                selected = (selected + 1) % Math.max(1, supervisor.streams.length);
+                dashboard?.redraw();
+              } else if (key === "shift-tab") {
+                selected = (selected + supervisor.streams.length - 1) % Math.max(1, supervisor.streams.length);
+                dashboard?.redraw();
               }
             },
           });
@@ -96,8 +110,8 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
         options.forceExit(1);
       }, STOP_DEADLINE_MS);
       keys.stop();
-      detach?.();
       supervisor.stop(reason);
+      dashboard?.stop();
       heartbeat?.stop();
       Promise.resolve(options.beforeExit?.())
         .catch(() => {})
@@ -107,4 +121,43 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
         });
     }
   });
+}
+
+// --- internal ---
+
+/** The dashboard on the alternate screen; log lines go to its tail meanwhile. */
+function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, selected: () => number): Dashboard {
+  const tail = createLogTail();
+  const previousSink = setLogSink(tail.sink);
+  const utf8 = detectUtf8();
+  const colour = !process.env.NO_COLOR;
+  const host = hostname();
+  const dashboard = startDashboard({
+    getSnapshot: () =>
+      dashboardSnapshot({
+        version: options.version,
+        host,
+        now: Date.now(),
+        staleAfterMs: options.config.staleAfterMs,
+        counters: supervisor.counters,
+        streams: supervisor.streams,
+        selected: selected(),
+        log: tail.entries(),
+        alerts: options.alertStats?.() ?? { sent: 0, queued: 0, failed: 0 },
+        utf8,
+        colour,
+      }),
+  });
+  return {
+    redraw: () => dashboard.redraw(),
+    stop() {
+      dashboard.stop();
+      setLogSink(previousSink);
+      // The alternate screen is gone: leave the last events on the normal one.
+      for (const entry of tail.entries().slice(-8)) {
+        const level = entry.level === "warn" ? "WARN" : entry.level === "error" ? "ERROR" : "INFO";
+        previousSink(formatLogLine({ at: entry.at, level, message: entry.message }), { at: entry.at, level, message: entry.message });
+      }
+    },
+  };
 }

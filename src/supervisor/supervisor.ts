@@ -22,7 +22,7 @@ import type { RecorderState, RecorderStatus } from "../state/state-file.ts";
 export const CANDIDATE_TIMEOUT_MS = 30_000;
 /** A connection that lived this long resets the backoff (first retry immediate again). */
 const STABLE_UPTIME_MS = 5000;
-const RECENT_CANDLES = 20;
+const RECENT_CANDLES = 120;
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
