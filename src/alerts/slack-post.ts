@@ -1,0 +1,40 @@
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError, type FetchFunction } from "@slack/webhook";
+import { errorMessage } from "../errors.ts";
+import { redactText } from "./redact.ts";
+
+export type PostOutcome = { ok: true } | { ok: false; retryable: boolean; reason: string };
+
+export interface PostOptions {
+  /** Give up on one attempt after this long. */
+  timeoutMs: number;
+  /** Replaces the global fetch (tests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Posts one message through `@slack/webhook` (8.x: fetch-based, its own retries off:
+ * the alerter retries with backoff). Never throws. The reason never contains the URL.
+ * 5xx, 429 and network errors are retryable; other 4xx (a revoked or wrong webhook) are not.
+ */
+export async function postToSlack(url: string, text: string, options: PostOptions): Promise<PostOutcome> {
+  try {
+    const hook = new IncomingWebhook(url, {
+      timeout: options.timeoutMs,
+      retryConfig: { retries: 0 },
+      ...(options.fetch ? { fetch: options.fetch as unknown as FetchFunction } : {}),
+    });
+    await hook.send({ text, username: "resilience", icon_emoji: ":robot_face:" });
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof IncomingWebhookHTTPError) {
+      const body = err.body ? `: ${redactText(err.body, [url]).slice(0, 80)}` : "";
+      return { ok: false, retryable: err.statusCode >= 500 || err.statusCode === 429, reason: `HTTP ${err.statusCode}${body}` };
+    }
+    if (err instanceof IncomingWebhookRequestError) {
+      const original = err.original;
+      const timedOut = original.name === "TimeoutError" || original.name === "AbortError";
+      return { ok: false, retryable: true, reason: timedOut ? `no answer within ${options.timeoutMs} ms` : redactText(errorMessage(original), [url]) };
+    }
+    return { ok: false, retryable: true, reason: redactText(errorMessage(err), [url]) };
+  }
+}
