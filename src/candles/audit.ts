@@ -1,0 +1,314 @@
+import { UserError } from "../errors.ts";
+import { candleOpenAt, candlesBetween, isAligned, nextOpenTime, previousOpenTime, type Interval } from "../time/intervals.ts";
+import { formatIsoMillis, formatIsoSeconds } from "../time/timestamp.ts";
+import { createLineScanner } from "./audit-lines.ts";
+import { bytesToText, findGluedRow, formatOfHeader, formatOfRow, leadingTime, parseCandleRow, parsedRow, type CandleFormat } from "./audit-row.ts";
+import { createCandleSet, type CandleSet, type HoleFinding } from "./audit-set.ts";
+import { inferInterval } from "./infer-interval.ts";
+
+/**
+ * The candle-file audit: fed the file's bytes chunk by chunk, it reports holes,
+ * duplicates, late rows, misaligned and corrupt rows and coverage, judged on the
+ * set of candles (a late row fills its hole), in memory that does not grow with a
+ * sorted file. Pure: no I/O; `audit-file.ts` feeds it.
+ */
+
+/** `lost`: the exchange has the candle; `exchange`: it does not (a halt); `unknown`: not asked. */
+export type GapKind = "lost" | "exchange" | "unknown";
+export interface GapFinding extends HoleFinding {
+  kind: GapKind;
+}
+export interface DuplicateFinding {
+  time: number;
+  /** Every line holding this open time, the first copy first. */
+  lines: number[];
+  /** Decided by comparing the lines' values (`markConflicts`). */
+  conflicting: boolean;
+}
+export interface TimedFinding {
+  time: number;
+  line: number;
+}
+export interface CorruptFinding {
+  line: number;
+  reason: string;
+}
+
+export interface AuditReport {
+  /** null for an empty file. */
+  format: CandleFormat | null;
+  header: boolean;
+  /** Line ending of the first line, and whether dump times are in µs: the file's own style, for repairs. */
+  crlf: boolean;
+  micros: boolean;
+  interval: Interval | null;
+  /** Whether the interval was inferred from the data (say so to the user). */
+  intervalInferred: boolean;
+  /** Distinct valid candles. */
+  rows: number;
+  first: number | null;
+  last: number | null;
+  gaps: GapFinding[];
+  duplicates: DuplicateFinding[];
+  outOfOrder: TimedFinding[];
+  misaligned: TimedFinding[];
+  corrupt: CorruptFinding[];
+  /** Candles missing before the first / after the last, within --since/--until. */
+  headMissing: number;
+  tailMissing: number;
+  /** The expected coverage's first and last open times, when given. */
+  expectedFirst: number | null;
+  expectedLast: number | null;
+}
+
+export interface AuditOptions {
+  /** Candle interval; inferred from the data when absent. */
+  interval?: Interval;
+  /** Expected coverage, inclusive, epoch ms. */
+  since?: number;
+  until?: number;
+  /** For `until`: candles that have not closed by `now` are not expected. @default Date.now() */
+  now?: number;
+  /** File name, for messages. */
+  source?: string;
+}
+
+export interface CandleAudit {
+  push(chunk: Uint8Array): void;
+  end(): AuditReport;
+}
+
+/** A candle counts as due this long after it closes: the time a recorder needs to write it. */
+export const CLOSE_GRACE_MS = 10_000;
+/** 1970-01-05, the first Monday: weeks start there, as on Binance. */
+const FIRST_MONDAY_MS = 4 * 86_400_000;
+/** Rows read before the interval is inferred from the data. */
+const INFER_ROWS = 1000;
+
+export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
+  const source = options.source ?? "input";
+  const found = { duplicates: new Map<number, DuplicateFinding>(), outOfOrder: [] as TimedFinding[], misaligned: [] as TimedFinding[], corrupt: [] as CorruptFinding[] };
+  let format: CandleFormat | undefined;
+  let header = false;
+  let headerText = "";
+  let crlf = false;
+  let micros = false;
+  let interval = options.interval;
+  let set: CandleSet | undefined = interval ? createCandleSet(interval) : undefined;
+  let aligned: (time: number) => boolean = interval ? _aligner(interval) : () => true;
+  let pending: { time: number; closeTime: number; line: number }[] | undefined = interval ? undefined : [];
+  let started = false;
+
+  function judge(time: number, closeTime: number, line: number): void {
+    if (!aligned(time)) return void found.misaligned.push({ time, line });
+    if (closeTime === closeTime && interval && (closeTime < time || closeTime >= nextOpenTime(interval, time))) {
+      return void found.corrupt.push({ line, reason: `close_time ${_iso(closeTime)} is outside its candle` });
+    }
+    const result = set!.add(time, line);
+    if (result === "late") found.outOfOrder.push({ time, line });
+    else if (result === "duplicate") {
+      const dup = found.duplicates.get(time);
+      if (dup) dup.lines.push(line);
+      else found.duplicates.set(time, { time, lines: [set!.firstLine, line], conflicting: false });
+    }
+  }
+
+  function accept(time: number, closeTime: number, line: number): void {
+    if (pending === undefined) return judge(time, closeTime, line);
+    pending.push({ time, closeTime, line });
+    if (pending.length >= INFER_ROWS) settleInterval(false);
+  }
+
+  /**
+   * Picks the interval from the buffered rows and replays them. With fewer than two
+   * distinct times at the end of the file there is nothing to tell it from: the
+   * interval stays unknown and only duplicates can be judged.
+   */
+  function settleInterval(final: boolean): void {
+    const rows = pending ?? [];
+    pending = undefined;
+    interval = inferInterval(rows.map((r) => r.time));
+    if (!interval && !(final && new Set(rows.map((r) => r.time)).size < 2)) {
+      throw new UserError(`${source}: cannot tell the candle interval from the file name or the data; give --interval`);
+    }
+    set = createCandleSet(interval ?? "1m");
+    aligned = interval ? _aligner(interval) : () => true;
+    for (const r of rows) judge(r.time, r.closeTime, r.line);
+  }
+
+  function firstLine(buf: Uint8Array, start: number, end: number, line: number, terminated: boolean): void {
+    if (line === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3; // UTF-8 BOM
+    crlf = end > start && buf[end - 1] === 13;
+    const text = bytesToText(buf, start, crlf ? end - 1 : end);
+    format = formatOfHeader(text);
+    if (format) {
+      header = true;
+      headerText = text.trim();
+      return;
+    }
+    format = formatOfRow(buf, start, end);
+    if (!format) throw new UserError(`${source}: not a candle file (line ${line} is neither a known header nor a candle row: "${_clip(text)}")`);
+    row(buf, start, end, line, terminated);
+  }
+
+  function row(buf: Uint8Array, start: number, end: number, line: number, terminated: boolean): void {
+    const reason = parseCandleRow(buf, start, end, format!);
+    if (reason === null && terminated) {
+      if (parsedRow.micros) micros = true;
+      return accept(parsedRow.time, parsedRow.closeTime, line);
+    }
+    if (!terminated) return void found.corrupt.push({ line, reason: "torn row: no newline at the end of the file" });
+    const glued = findGluedRow(buf, start, end, format!);
+    if (glued >= 0) {
+      const { time, closeTime } = parsedRow;
+      const torn = leadingTime(buf, start, glued, format!);
+      found.corrupt.push({ line, reason: `torn row${torn === undefined ? "" : ` for ${_iso(torn)}`} with the next row glued onto it (that row is kept)` });
+      return accept(time, closeTime, line);
+    }
+    found.corrupt.push({ line, reason: _whyBad(buf, start, end, reason!, headerText) });
+  }
+
+  const scanner = createLineScanner({
+    line(buf, start, end, line, terminated) {
+      if (format !== undefined) row(buf, start, end, line, terminated);
+      else if (end - start > (buf[end - 1] === 13 ? 1 : 0)) firstLine(buf, start, end, line, terminated);
+      else found.corrupt.push({ line, reason: "empty line" });
+    },
+    tooLong(line) {
+      if (format === undefined) throw new UserError(`${source}: not a candle file (its first line is longer than any candle row)`);
+      found.corrupt.push({ line, reason: "line too long to be a candle row (garbage or NUL bytes from a crash?)" });
+    },
+  });
+
+  return {
+    push(chunk) {
+      if (!started && chunk.length > 0) {
+        started = true;
+        if (_looksBinary(chunk)) throw new UserError(`${source}: binary data, not a candle CSV file`);
+      }
+      scanner.push(chunk);
+    },
+    end() {
+      scanner.end();
+      if (pending) settleInterval(true);
+      return _report({ format, header, crlf, micros, interval, intervalInferred: !options.interval && !!interval, set, found, options });
+    },
+  };
+}
+
+/** Collects the lines of `report`'s duplicates: the second pass needs their text. */
+export function duplicateLines(report: AuditReport): Set<number> {
+  return new Set(report.duplicates.flatMap((d) => d.lines));
+}
+
+/** Sets `conflicting` on each duplicate from the text of its lines. */
+export function markConflicts(report: AuditReport, lineText: Map<number, string>): void {
+  for (const dup of report.duplicates) {
+    const [first, ...others] = dup.lines.map((l) => lineText.get(l) ?? "");
+    dup.conflicting = others.some((o) => !sameCandleValues(first!, o));
+  }
+}
+
+/** True when two rows hold the same values after the open time (`1.50` equals `1.5`). */
+export function sameCandleValues(a: string, b: string): boolean {
+  const fa = a.replace(/\r$/, "").split(",").slice(1);
+  const fb = b.replace(/\r$/, "").split(",").slice(1);
+  return fa.length === fb.length && fa.every((f, i) => f === fb[i] || _normalDecimal(f) === _normalDecimal(fb[i]!));
+}
+
+// --- internal ---
+
+interface ReportParts {
+  format: CandleFormat | undefined;
+  header: boolean;
+  crlf: boolean;
+  micros: boolean;
+  interval: Interval | undefined;
+  intervalInferred: boolean;
+  set: CandleSet | undefined;
+  found: { duplicates: Map<number, DuplicateFinding>; outOfOrder: TimedFinding[]; misaligned: TimedFinding[]; corrupt: CorruptFinding[] };
+  options: AuditOptions;
+}
+
+function _report(p: ReportParts): AuditReport {
+  const first = p.set?.first() ?? null;
+  const last = p.set?.last() ?? null;
+  const coverage = p.interval ? _coverage(p.interval, first, last, p.options) : { expectedFirst: null, expectedLast: null, headMissing: 0, tailMissing: 0 };
+  return {
+    format: p.format ?? null,
+    header: p.header,
+    crlf: p.crlf,
+    micros: p.micros,
+    interval: p.interval ?? null,
+    intervalInferred: p.intervalInferred,
+    rows: p.set?.count() ?? 0,
+    first,
+    last,
+    gaps: p.interval && p.set ? p.set.holes().map((h) => ({ ...h, kind: "unknown" as GapKind })) : [],
+    duplicates: [...p.found.duplicates.values()],
+    outOfOrder: p.found.outOfOrder,
+    misaligned: p.found.misaligned,
+    corrupt: p.found.corrupt.sort((a, b) => a.line - b.line),
+    ...coverage,
+  };
+}
+
+/** Head and tail holes against --since/--until (inclusive; only candles closed by `now`). */
+function _coverage(interval: Interval, first: number | null, last: number | null, o: AuditOptions) {
+  const from = o.since === undefined ? null : isAligned(interval, o.since) ? o.since : nextOpenTime(interval, candleOpenAt(interval, o.since));
+  let to: number | null = null;
+  if (o.until !== undefined) {
+    const lastClosed = previousOpenTime(interval, candleOpenAt(interval, (o.now ?? Date.now()) - CLOSE_GRACE_MS));
+    to = Math.min(candleOpenAt(interval, o.until), lastClosed);
+  }
+  const end = to === null ? null : nextOpenTime(interval, to);
+  let headMissing = 0;
+  let tailMissing = 0;
+  if (first === null || last === null) {
+    if (from !== null && end !== null) headMissing = candlesBetween(interval, from, end);
+  } else {
+    if (from !== null) headMissing = candlesBetween(interval, from, end === null ? first : Math.min(first, end));
+    if (end !== null) tailMissing = candlesBetween(interval, Math.max(nextOpenTime(interval, last), from ?? -Infinity), end);
+  }
+  return { expectedFirst: from, expectedLast: to, headMissing, tailMissing };
+}
+
+function _aligner(interval: Interval): (time: number) => boolean {
+  if (interval === "1M") return (time) => isAligned(interval, time);
+  const size = nextOpenTime(interval, 0);
+  const offset = interval === "1w" ? FIRST_MONDAY_MS : 0;
+  return (time) => (time - offset) % size === 0;
+}
+
+/**
+ * NUL or other control bytes (not tab, CR, ESC) in the first line: not a text file.
+ * Only the first line: NUL bytes further on are a crash's torn tail, reported per line.
+ */
+function _looksBinary(chunk: Uint8Array): boolean {
+  const n = Math.min(chunk.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const c = chunk[i]!;
+    if (c === 10) return false;
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) return true;
+  }
+  return false;
+}
+
+function _whyBad(buf: Uint8Array, start: number, end: number, reason: string, headerText: string): string {
+  if (buf.subarray(start, end).indexOf(0) >= 0) return "NUL bytes (a torn write?)";
+  const text = bytesToText(buf, start, end).trim();
+  if (headerText && text.toLowerCase() === headerText.toLowerCase()) return "header repeated inside the file";
+  return reason;
+}
+
+function _normalDecimal(text: string): string {
+  return /^-?\d+\.\d*$/.test(text) ? text.replace(/\.?0+$/, "") : text;
+}
+
+function _iso(ms: number): string {
+  return ms % 1000 === 0 ? formatIsoSeconds(ms) : formatIsoMillis(ms);
+}
+
+function _clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
