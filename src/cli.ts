@@ -12,6 +12,12 @@ export const main = defineCommand({
   meta: { name: "resilience", version: pkg.version, description: "A zero-loss Binance kline recorder" },
   subCommands: {
     run: () => import("./commands/run.ts").then((m) => m.default),
+    status: () => import("./commands/status.ts").then((m) => m.default),
+    start: () => import("./commands/start.ts").then((m) => m.default),
+    attach: () => import("./commands/attach.ts").then((m) => m.default),
+    logs: () => import("./commands/logs.ts").then((m) => m.default),
+    stop: () => import("./commands/stop.ts").then((m) => m.default),
+    ls: () => import("./commands/ls.ts").then((m) => m.default),
     simulate: () => import("./commands/simulate.ts").then((m) => m.default),
   },
 });

@@ -62,7 +62,7 @@ export function judgeHealth(state: Partial<RecorderState>, options: HealthOption
     verdict = "stale";
   } else if (now - beat > maxAgeMs) {
     const error = state.error ? ` (last error: ${state.error})` : "";
-    problems.push(`the heartbeat is ${formatDuration(now - beat)} old (limit ${formatDuration(maxAgeMs)}): the recorder is frozen${error}`);
+    problems.push(`the heartbeat is ${_seconds(now - beat)} old (limit ${formatDuration(maxAgeMs)}): the recorder is frozen${error}`);
     verdict = "stale";
   }
 
@@ -94,7 +94,12 @@ function _time(value: unknown): number | undefined {
 }
 
 function _ago(ms: number): string {
-  return ms < 1000 ? "just now" : `${formatDuration(Math.floor(ms / 1000) * 1000)} ago`;
+  return ms < 1000 ? "just now" : `${_seconds(ms)} ago`;
+}
+
+/** An age to the whole second: `2m`, `1h0m5s`. */
+function _seconds(ms: number): string {
+  return formatDuration(Math.max(0, Math.floor(ms / 1000)) * 1000);
 }
 
 /** A sentence when the stream's last candle closed more than two intervals before `asOf`. */
@@ -106,11 +111,11 @@ function _lateStream(key: string, stream: Partial<NonNullable<RecorderState["str
   if (open === undefined) {
     // No candle yet: late once three intervals have passed since the start.
     if (startedAt === undefined || asOf <= _after(interval, startedAt, 3)) return undefined;
-    return `${name} has recorded no candle in the ${formatDuration(asOf - startedAt)} since the recorder started`;
+    return `${name} has recorded no candle in the ${_seconds(asOf - startedAt)} since the recorder started`;
   }
   const close = nextOpenTime(interval, open);
   if (asOf <= _after(interval, close, 2)) return undefined;
-  return `${name}: the last candle (${new Date(open).toISOString()}) closed ${formatDuration(Math.floor((asOf - close) / 1000) * 1000)} ago, more than two intervals`;
+  return `${name}: the last candle (${new Date(open).toISOString()}) closed ${_seconds(asOf - close)} ago, more than two intervals`;
 }
 
 /** `t` moved `n` intervals forward (calendar months for 1M). */

@@ -1,0 +1,126 @@
+import type { Health } from "../state/health.ts";
+import { parseStateTime } from "../state/health.ts";
+import type { RecorderState } from "../state/state-file.ts";
+import { formatDuration } from "../time/duration.ts";
+import { isInterval, nextOpenTime } from "../time/intervals.ts";
+import type { PaneInfo } from "../tmux/sessions.ts";
+
+/** What `resilience status` knows: the state file, its judgement, and the tmux session. */
+export interface StatusView {
+  now: number;
+  statePath: string;
+  state: Partial<RecorderState>;
+  health: Health;
+  /** False when the state was written on another host, so its pid could not be checked. */
+  pidChecked: boolean;
+  /** Present with `--name`. */
+  session?: SessionView;
+}
+
+export interface SessionView {
+  name: string;
+  exists: boolean;
+  /** Made by `resilience start`. */
+  ours: boolean;
+  recorder: PaneInfo | undefined;
+}
+
+/** The human report, one fact per line, times in UTC. */
+export function renderStatus(view: StatusView): string[] {
+  const { state, health, now } = view;
+  const ago = (value: unknown) => _ago(now, value);
+  const pid = state.pid === undefined ? "no pid" : `pid ${state.pid}${state.hostname ? ` on ${state.hostname}` : ""}${view.pidChecked ? "" : " (another host: not checked)"}`;
+  const lines = [
+    _row("recorder", `${health.running ? "running" : "not running"}, ${pid}, status ${state.status ?? "unknown"}${state.error ? ` (${state.error})` : ""}`),
+    _row("state file", view.statePath),
+    _row("heartbeat", ago(state.updated_at ?? state.timestamp)),
+  ];
+  if ("last_message_at" in state) lines.push(_row("last message", ago(state.last_message_at)));
+  if ("connected_since" in state) lines.push(_row("connected", state.connected_since ? `for ${_since(now, state.connected_since)}` : "no"));
+  lines.push(_row("reconnects", `${state.reconnects ?? state.websocket_reconnects ?? 0}${state.proactive_restarts !== undefined ? `, proactive restarts ${state.proactive_restarts}` : ""}`));
+  if ("next_restart_at" in state) lines.push(_row("next restart", _until(now, state.next_restart_at)));
+  if (state.backfilled !== undefined || state.exchange_gaps !== undefined) {
+    lines.push(_row("backfilled", `${state.backfilled ?? 0} candles, exchange gaps ${state.exchange_gaps ?? 0}`));
+  }
+  const streams = Object.entries(state.streams ?? {});
+  if (streams.length > 0) {
+    lines.push("streams");
+    for (const [key, s] of streams) {
+      const name = s.symbol && s.interval ? `${s.symbol} ${s.interval}` : key;
+      const candle = s.last_candle ? `last candle ${s.last_candle} (${_closed(now, s.last_candle, s.interval)})` : "no candle yet";
+      lines.push(`  ${name.padEnd(16)} ${candle}, ${s.candles_written ?? 0} written  ${s.csv ?? ""}`.trimEnd());
+    }
+  } else if (state.last_candle_time !== undefined) {
+    lines.push(_row("last candle", state.last_candle_time ? `${state.last_candle_time} (${_closed(now, state.last_candle_time, undefined)})` : "none yet"));
+    lines.push(_row("candles", String(state.candles_received ?? 0)));
+  }
+  if (view.session) lines.push(_row("tmux", _session(view.session)));
+  if (health.problems.length === 0) lines.push(_row("health", "ok"));
+  else lines.push(_row("health", "PROBLEM"), ...health.problems.map((p) => `  - ${p}`));
+  return lines;
+}
+
+/** `--json`: the state file's fields plus the judgement (and the session, with --name). */
+export function statusJson(view: StatusView): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ...view.state,
+    state_file: view.statePath,
+    running: view.health.running,
+    healthy: view.health.healthy,
+    verdict: view.health.verdict,
+    problems: view.health.problems,
+  };
+  if (view.session) {
+    const r = view.session.recorder;
+    out.session = { name: view.session.name, exists: view.session.exists, ours: view.session.ours, recorder: r ? { pane: r.id, pid: r.pid, dead: r.dead, exit_status: r.exitStatus } : null };
+  }
+  return out;
+}
+
+/** Problems the tmux session adds to the state file's judgement (pure). */
+export function sessionProblems(session: SessionView): string[] {
+  if (!session.exists) return [`there is no tmux session named ${session.name}`];
+  if (session.recorder?.dead) return [`the recorder in tmux session ${session.name} exited${session.recorder.exitStatus !== null ? ` with status ${session.recorder.exitStatus}` : ""}; its pane is kept: resilience logs --name ${session.name}`];
+  return [];
+}
+
+// --- internal ---
+
+function _row(label: string, value: string): string {
+  return `${label.padEnd(13)}${value}`;
+}
+
+function _agoMs(ms: number): string {
+  return ms < 0 ? `in ${formatDuration(Math.floor(-ms / 1000) * 1000)}` : `${formatDuration(Math.floor(ms / 1000) * 1000)} ago`;
+}
+
+function _ago(now: number, value: unknown): string {
+  const t = parseStateTime(value);
+  return t === undefined ? "never" : `${_agoMs(now - t)} (${new Date(t).toISOString()})`;
+}
+
+/** "closed 20s ago" when the interval is known, else "opened 1m20s ago". */
+function _closed(now: number, open: string, interval: string | undefined): string {
+  const t = parseStateTime(open);
+  if (t === undefined) return "unreadable time";
+  if (interval && isInterval(interval)) return `closed ${_agoMs(now - nextOpenTime(interval, t))}`;
+  return `opened ${_agoMs(now - t)}`;
+}
+
+function _since(now: number, value: unknown): string {
+  const t = parseStateTime(value);
+  return t === undefined ? "?" : `${formatDuration(Math.max(0, Math.floor((now - t) / 1000)) * 1000)} (since ${new Date(t).toISOString()})`;
+}
+
+function _until(now: number, value: unknown): string {
+  const t = parseStateTime(value);
+  return t === undefined ? "none scheduled" : `${_agoMs(now - t)} (${new Date(t).toISOString()})`;
+}
+
+function _session(s: SessionView): string {
+  if (!s.exists) return `no session named ${s.name}`;
+  if (!s.ours) return `session ${s.name} exists (not made by resilience start)`;
+  const r = s.recorder;
+  if (!r) return `session ${s.name}: recorder pane gone`;
+  return r.dead ? `session ${s.name}: recorder exited${r.exitStatus !== null ? ` with status ${r.exitStatus}` : ""} (pane ${r.id} kept)` : `session ${s.name}: recorder pane ${r.id}, pid ${r.pid}`;
+}
