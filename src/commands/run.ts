@@ -4,6 +4,7 @@ import { loadConfig } from "../config/load.ts";
 import { logger } from "../logger.ts";
 import { runRecorder } from "../supervisor/run-recorder.ts";
 import { configArg } from "./_args.ts";
+import { startSimulatorFor } from "../sim/for-run.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "Record Binance klines to CSV, one file per symbol and interval, without losing one" },
@@ -19,6 +20,10 @@ export default defineCommand({
     out: { type: "string", description: "directory for candles_<SYMBOL>_<interval>.csv (default .)", valueHint: "DIR" },
     state: { type: "string", description: "heartbeat state file (default state/heartbeat.state.json)", valueHint: "FILE" },
     dashboard: { type: "boolean", default: true, description: "live dashboard on a TTY", negativeDescription: "plain log lines even on a TTY" },
+    simulate: { type: "boolean", description: "record from the embedded simulated exchange (offline rehearsals; see 'resilience simulate --help')" },
+    faults: { type: "string", description: "with --simulate: fault schedule, e.g. drop@30s,stall:10s@1m", valueHint: "SPEC" },
+    replay: { type: "string", description: "with --simulate: serve this CSV's candles", valueHint: "FILE" },
+    seed: { type: "string", description: "with --simulate: seed of the simulated market", valueHint: "N" },
   },
   async run({ args }) {
     const config = await loadConfig({
@@ -35,8 +40,10 @@ export default defineCommand({
         state: args.state,
       },
     });
+    const simulator = await startSimulatorFor(config, args);
     process.exitCode = await runRecorder({
       config,
+      beforeExit: simulator?.stop,
       version: pkg.version,
       log: logger.withTag("run"),
       dashboard: args.dashboard !== false,

@@ -24,7 +24,7 @@ export function logRecorderEvent(log: ConsolaInstance, event: RecorderEvent): vo
     case "proactive_restart":
       return log.info(`proactive restart at ${formatIsoSeconds(event.boundary)}: new connection took over`);
     case "proactive_restart_abandoned":
-      return log.warn(`proactive restart for ${formatIsoSeconds(event.boundary)} skipped: ${event.reason}`);
+      return log.info(`proactive restart for ${formatIsoSeconds(event.boundary)} skipped: ${event.reason}`);
     case "server_shutdown":
       return log.warn("the server announced a shutdown; moving to a new connection now");
     case "reconnecting_long":

@@ -1,0 +1,34 @@
+import { UserError } from "../errors.ts";
+import { logger } from "../logger.ts";
+import { startExchange, type Exchange } from "./exchange.ts";
+import { resolveSimulateArgs } from "./options.ts";
+
+/** The part of a run configuration the simulator needs, and the URLs it replaces. */
+export interface SimulatedRun {
+  symbols: string[];
+  wsUrl: string;
+  restUrl: string;
+}
+
+/**
+ * `run --simulate`: starts the simulated exchange in-process on a free port, serving the
+ * symbols being recorded, and points the run at it. Without --simulate, the simulator's
+ * flags are a usage error.
+ */
+export async function startSimulatorFor(
+  config: SimulatedRun,
+  args: { simulate?: boolean; faults?: string; replay?: string; seed?: string },
+): Promise<Exchange | undefined> {
+  if (!args.simulate) {
+    const stray = (["faults", "replay", "seed"] as const).find((k) => args[k] !== undefined);
+    if (stray) throw new UserError(`--${stray} only works with --simulate`);
+    return undefined;
+  }
+  const options = resolveSimulateArgs({ port: "0", symbol: config.symbols.join(","), faults: args.faults, replay: args.replay, seed: args.seed });
+  const log = logger.withTag("simulate");
+  const exchange = await startExchange({ ...options, log: (line) => log.info(line) });
+  log.info(`simulated exchange on ${exchange.url}`);
+  config.wsUrl = exchange.wsUrl;
+  config.restUrl = exchange.url;
+  return exchange;
+}
