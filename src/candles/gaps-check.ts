@@ -1,0 +1,129 @@
+import { systemClock, type Clock } from "../clock.ts";
+import { UserError } from "../errors.ts";
+import { fetchClosedKlines, RestUnavailableError } from "../exchange/rest-klines.ts";
+import { isInterval, INTERVALS, type Interval } from "../time/intervals.ts";
+import { parseTime } from "../time/timestamp.ts";
+import type { AuditReport } from "./audit.ts";
+import { auditFile, symbolFromName, type AuditFileOptions } from "./audit-file.ts";
+import { acquireLock } from "./lock.ts";
+import { repairFile, type RepairResult } from "./repair.ts";
+import { applyExchangeAnswer, askExchange, type KlineFetcher } from "./verify-gaps.ts";
+
+export const DEFAULT_REST_URL = "https://api.binance.com";
+/** A one-off check gives up on an unreachable exchange instead of retrying forever. */
+const REST_MAX_ATTEMPTS = 5;
+
+export interface GapsOptions {
+  interval?: Interval;
+  symbol?: string;
+  /** Expected coverage, inclusive, epoch ms. */
+  since?: number;
+  until?: number;
+  /** Ask the exchange whether each missing candle exists: gap kind `lost` or `exchange`. */
+  verify: boolean;
+  /** Fetch the missing candles and rewrite the file (temp + rename, original kept as .bak). */
+  fill: boolean;
+  restUrl: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** For tests. @default fetch */
+  fetch?: typeof fetch;
+}
+
+/** The flags of `resilience gaps`, as citty hands them over. */
+export interface GapsArgs {
+  interval?: string;
+  symbol?: string;
+  since?: string;
+  until?: string;
+  verify?: boolean;
+  fill?: boolean;
+  restUrl?: string;
+}
+
+export interface FileCheck {
+  file: string;
+  /** The file's audit; after a fill, the audit of the repaired file. */
+  report: AuditReport;
+  /** What --fill did: null when there was nothing it could change. */
+  repair?: RepairResult | null;
+}
+
+/** Validates the flags into options; every mistake is one UserError line. */
+export function resolveGapsOptions(args: GapsArgs, clock: Clock = systemClock): GapsOptions {
+  if (args.interval !== undefined && !isInterval(args.interval)) {
+    throw new UserError(`--interval: "${args.interval}" is not a Binance interval; use one of ${INTERVALS.join(", ")}`);
+  }
+  const symbol = args.symbol?.trim().toUpperCase();
+  if (symbol !== undefined && !/^[A-Z0-9]{2,30}$/.test(symbol)) throw new UserError(`--symbol: "${args.symbol}" is not a symbol; write it like BTCUSDT`);
+  const now = clock.now();
+  const since = args.since === undefined ? undefined : parseTime(args.since, "--since", now);
+  const until = args.until === undefined ? undefined : parseTime(args.until, "--until", now);
+  if (since !== undefined && until !== undefined && since > until) throw new UserError("--since is after --until; swap them");
+  const restUrl = args.restUrl ?? DEFAULT_REST_URL;
+  if (!/^https?:\/\/[^/\s]+/.test(restUrl) || !URL.canParse(restUrl)) throw new UserError(`--rest-url: "${restUrl}" is not an http(s) URL`);
+  return { interval: args.interval as Interval | undefined, symbol, since, until, verify: !!args.verify, fill: !!args.fill, restUrl, clock };
+}
+
+/** Audits one file and, as asked, verifies its holes with the exchange or fills them. */
+export async function checkCandleFile(file: string, options: GapsOptions): Promise<FileCheck> {
+  const clock = options.clock ?? systemClock;
+  const audit: AuditFileOptions = { interval: options.interval, since: options.since, until: options.until, now: clock.now() };
+  if (options.fill) return _fill(file, audit, options);
+  const report = auditFile(file, audit);
+  if (options.verify) applyExchangeAnswer(report, await _ask(file, report, options, false));
+  return { file, report };
+}
+
+/** True when the audit found anything but the exchange's own gaps. */
+export function hasFindings(report: AuditReport): boolean {
+  return (
+    report.gaps.some((g) => g.kind !== "exchange") ||
+    report.duplicates.length > 0 ||
+    report.outOfOrder.length > 0 ||
+    report.misaligned.length > 0 ||
+    report.corrupt.length > 0 ||
+    report.headMissing > 0 ||
+    report.tailMissing > 0
+  );
+}
+
+// --- internal ---
+
+async function _fill(file: string, audit: AuditFileOptions, options: GapsOptions): Promise<FileCheck> {
+  let lock: { release(): void };
+  try {
+    lock = acquireLock(file);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`--fill refused: ${err.message}`);
+    throw new UserError(`${file}: cannot take its lock ${file}.lock (${(err as NodeJS.ErrnoException).code ?? err}); --fill needs to write beside it`);
+  }
+  try {
+    const before = auditFile(file, audit);
+    if (before.intervalInferred) throw new UserError(`${file}: the interval was guessed from the data (${before.interval}); give --interval to fill it`);
+    const answer = await _ask(file, before, options, true);
+    applyExchangeAnswer(before, answer);
+    const repair = repairFile(file, before, answer.candles);
+    if (!repair) return { file, report: before, repair };
+    const after = auditFile(file, { ...audit, interval: before.interval ?? undefined });
+    applyExchangeAnswer(after, answer);
+    return { file, report: after, repair };
+  } finally {
+    lock.release();
+  }
+}
+
+async function _ask(file: string, report: AuditReport, options: GapsOptions, conflicts: boolean) {
+  const interval = report.interval;
+  if (!interval) throw new UserError(`${file}: the candle interval is unknown; give --interval`);
+  const symbol = options.symbol ?? symbolFromName(file);
+  if (!symbol) throw new UserError(`${file}: the file name does not say the symbol; give --symbol`);
+  const fetcher: KlineFetcher = (from, to) =>
+    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: from, endTime: to, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch });
+  try {
+    return await askExchange(report, fetcher, { conflicts });
+  } catch (err) {
+    if (err instanceof RestUnavailableError) throw new UserError(`${file}: cannot ask the exchange: ${err.message}`);
+    throw err;
+  }
+}

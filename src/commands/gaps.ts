@@ -1,0 +1,42 @@
+import { defineCommand } from "citty";
+import { UserError } from "../errors.ts";
+import { checkCandleFile, DEFAULT_REST_URL, hasFindings, resolveGapsOptions } from "../candles/gaps-check.ts";
+import { renderGapsJson, renderGapsText } from "../render/gaps-report.ts";
+import { jsonArg } from "./_args.ts";
+
+export default defineCommand({
+  meta: {
+    name: "gaps",
+    description: "Audit candle CSV files (ours, the seed's, Binance dumps): holes, duplicates, late, misaligned and corrupt rows. Exit 0 clean, 1 found something, 2 bad input",
+  },
+  args: {
+    file: { type: "positional", description: "candle CSV file(s)", valueHint: "FILE.csv", required: false },
+    interval: { type: "string", description: "candle interval (default: from the file name, else inferred from the data)", valueHint: "I" },
+    symbol: { type: "string", description: "symbol for --fill/--verify when the file name does not say it", valueHint: "S" },
+    since: { type: "string", description: "expected first candle, inclusive (ISO or epoch ms): reports the missing head", valueHint: "TIME" },
+    until: { type: "string", description: "expected last candle, inclusive (ISO, epoch ms, or now = the last closed one): reports the missing tail", valueHint: "TIME" },
+    ...jsonArg,
+    fill: { type: "boolean", description: "fetch missing candles from the exchange and rewrite the file (temp + rename, original kept as FILE.bak); refused while a recorder holds the file's lock" },
+    verify: { type: "boolean", description: "ask the exchange about each hole: lost (it has the candle) or exchange (it has none; not counted)" },
+    "rest-url": { type: "string", description: `exchange REST base URL (default ${DEFAULT_REST_URL})`, valueHint: "URL" },
+  },
+  async run({ args }) {
+    const files = args._.map(String);
+    if (files.length === 0) throw new UserError("gaps: give at least one candle file, e.g. resilience gaps candles_BTCUSDT_1h.csv");
+    const options = resolveGapsOptions({ ...args, restUrl: args["rest-url"] });
+    const color = !args.json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    let exitCode = 0;
+    for (const file of files) {
+      try {
+        const check = await checkCandleFile(file, options);
+        console.log(args.json ? renderGapsJson(check) : renderGapsText(check, { color }).join("\n"));
+        if (hasFindings(check.report)) exitCode = Math.max(exitCode, 1);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        console.error(`resilience: ${err.message}`);
+        exitCode = 2;
+      }
+    }
+    process.exitCode = exitCode;
+  },
+});
