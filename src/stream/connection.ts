@@ -11,6 +11,8 @@ export interface CloseInfo {
   timedOut: boolean;
   /** How long it was open, ms (0 if it never opened). */
   upMs: number;
+  /** The socket's error message, when there was one (e.g. "Failed to connect"). */
+  error: string | undefined;
 }
 
 export interface ConnectionOptions {
@@ -58,6 +60,7 @@ export function openConnection(options: ConnectionOptions): Connection {
   let messages = 0;
   let stale = false;
   let timedOut = false;
+  let error: string | undefined;
   let cancelWatch: (() => void) | undefined;
   let cancelFallback: (() => void) | undefined;
 
@@ -120,7 +123,7 @@ export function openConnection(options: ConnectionOptions): Connection {
     state = "closed";
     cancelWatch?.();
     cancelFallback?.();
-    options.onClose({ code, reason, stale, timedOut, upMs }, conn);
+    options.onClose({ code, reason, stale, timedOut, upMs, error }, conn);
   }
 
   const cancelConnectTimeout = clock.setTimeout(() => {
@@ -147,6 +150,9 @@ export function openConnection(options: ConnectionOptions): Connection {
   });
   socket.addEventListener("ping" as "open", () => alive());
   socket.addEventListener("pong" as "open", () => alive());
+  socket.addEventListener("error", (event: Event) => {
+    error = (event as ErrorEvent).message || "connection error";
+  });
   socket.addEventListener("close", (event: CloseEvent) => {
     cancelConnectTimeout();
     finish(event.code, event.reason);

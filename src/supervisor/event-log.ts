@@ -3,9 +3,11 @@ import { formatDuration } from "../time/duration.ts";
 import { formatIsoSeconds } from "../time/timestamp.ts";
 import type { RecorderEvent } from "./events.ts";
 
-/** Malformed frames are logged on the 1st, 10th, 100th … occurrence, not each time. */
+/** Repeated troubles are logged on the 1st, 2nd, 5th, 10th, 20th, 50th, 100th … occurrence, not each time. */
 function _isLoggedCount(n: number): boolean {
-  return n <= 1 || Math.log10(n) % 1 === 0;
+  if (n <= 2) return true;
+  const magnitude = 10 ** Math.floor(Math.log10(n));
+  return n === magnitude || n === 2 * magnitude || n === 5 * magnitude;
 }
 
 /** One log line per recorder event (the plain-log view of what the dashboard shows). */
@@ -19,6 +21,12 @@ export function logRecorderEvent(log: ConsolaInstance, event: RecorderEvent): vo
       return log.success(`connected (attempt ${event.attempt})`);
     case "disconnected":
       return log.warn(`disconnected: code ${event.code}${event.reason ? ` ${event.reason}` : ""} after ${formatDuration(event.upMs)} up`);
+    case "connect_failed":
+      if (!_isLoggedCount(event.attempt)) return;
+      return log.warn(`connection attempt ${event.attempt} failed: ${event.error}; retrying in ${formatDuration(event.retryInMs)} (and forever, with backoff)`);
+    case "rest_retry":
+      if (!_isLoggedCount(event.attempt)) return;
+      return log.warn(`${event.symbol}@${event.interval}: REST backfill request failed (${event.error}), attempt ${event.attempt}; retrying in ${formatDuration(event.retryInMs)}`);
     case "stream_dead":
       return log.warn(`stream dead: no message for ${formatDuration(event.silentMs)}; reconnecting`);
     case "proactive_restart":

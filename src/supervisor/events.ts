@@ -9,6 +9,8 @@ export type RecorderEvent =
   | { type: "stopped"; reason: string }
   | { type: "connected"; url: string; attempt: number }
   | { type: "disconnected"; code: number; reason: string; upMs: number; stale: boolean }
+  | { type: "connect_failed"; attempt: number; error: string; retryInMs: number }
+  | { type: "rest_retry"; symbol: string; interval: string; attempt: number; error: string; retryInMs: number }
   | { type: "stream_dead"; silentMs: number }
   | { type: "proactive_restart"; boundary: number }
   | { type: "proactive_restart_abandoned"; boundary: number; reason: string }

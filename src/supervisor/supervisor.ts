@@ -154,6 +154,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         fetchClosedKlines({
           restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock,
           onRequest: () => counters.restCalls++,
+          onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),
         }),
       events: {
         written(candle, via) {
@@ -275,9 +276,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       counters.staleDetections++;
       emit({ type: "stream_dead", silentMs: config.staleAfterMs });
     }
-    if (conn.openedAt !== undefined || !stopping) {
-      emit({ type: "disconnected", code: info.code, reason: info.timedOut ? "connect timeout" : info.reason, upMs: info.upMs, stale: info.stale });
-    }
+    const opened = conn.openedAt !== undefined;
+    if (opened) emit({ type: "disconnected", code: info.code, reason: info.reason, upMs: info.upMs, stale: info.stale });
     active = undefined;
     counters.connectedSince = undefined;
     counters.error = info.stale ? "STALE" : info.timedOut ? "CONNECT_TIMEOUT" : `CLOSED_${info.code}`;
@@ -294,10 +294,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     if (info.upMs >= STABLE_UPTIME_MS && conn.messages > 0) counters.attempt = 0;
     reconnectingSince ??= clock.now();
     setStatus("reconnecting");
-    scheduleReconnect();
+    const delay = scheduleReconnect();
+    if (!opened) {
+      const error = info.timedOut ? "no answer within 10s" : (info.error ?? `closed with ${info.code}`);
+      emit({ type: "connect_failed", attempt: counters.attempt, error, retryInMs: delay });
+    }
   }
 
-  function scheduleReconnect(): void {
+  function scheduleReconnect(): number {
     const delay = backoffDelayMs(counters.attempt + 1, { baseMs: config.reconnectBaseMs, maxMs: config.reconnectMaxMs });
     counters.nextRetryAt = clock.now() + delay;
     if (!escalated && reconnectingSince !== undefined && clock.now() - reconnectingSince >= config.alerts.escalateAfterMs) {
@@ -306,6 +310,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }
     cancelReconnect = clock.setTimeout(connect, delay);
     changed();
+    return delay;
   }
 
   // --- proactive restart, make-before-break ---
