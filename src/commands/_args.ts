@@ -1,4 +1,7 @@
-import type { ArgsDef, CommandDef } from "citty";
+import type { ArgsDef, CommandDef, CommandMeta as CittyMeta } from "citty";
+
+/** citty's meta plus an `epilog` printed after the usage (grammars, examples). */
+export type CommandMeta = CittyMeta & { epilog?: string };
 import { UserError } from "../errors.ts";
 
 /** Shared argument fragments. Durations and numbers are strings, parsed in one place. */

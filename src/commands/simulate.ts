@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import type { CommandMeta } from "./_args.ts";
 import { FAULTS_HELP } from "../sim/faults.ts";
 import { resolveSimulateArgs } from "../sim/options.ts";
 import { serveUntilSignal } from "../sim/serve.ts";
@@ -6,12 +7,9 @@ import { serveUntilSignal } from "../sim/serve.ts";
 export default defineCommand({
   meta: {
     name: "simulate",
-    description:
-      "Serve a Binance-compatible exchange (streams and REST on one port) with simulated candles and scheduled faults. " +
-      "Prints 'listening on http://HOST:PORT' first; runs until Ctrl-C or SIGTERM.\n\n" +
-      FAULTS_HELP +
-      "\n",
-  },
+    description: "Serve a Binance-compatible exchange (streams and REST on one port) with simulated candles and scheduled faults",
+    epilog: "Prints 'listening on http://HOST:PORT' first; runs until Ctrl-C or SIGTERM.\n\n" + FAULTS_HELP,
+  } as CommandMeta,
   args: {
     port: { type: "string", description: "port to listen on; 0 picks a free one (default 9443)", valueHint: "N" },
     host: { type: "string", description: "address to listen on (default 127.0.0.1)", valueHint: "HOST" },
