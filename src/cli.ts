@@ -19,6 +19,7 @@ export const main = defineCommand({
     stop: () => import("./commands/stop.ts").then((m) => m.default),
     ls: () => import("./commands/ls.ts").then((m) => m.default),
     simulate: () => import("./commands/simulate.ts").then((m) => m.default),
+    watchdog: () => import("./commands/watchdog.ts").then((m) => m.default),
     gaps: () => import("./commands/gaps.ts").then((m) => m.default),
   },
 });

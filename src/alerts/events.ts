@@ -58,7 +58,7 @@ export function describeEvent(event: AlertEvent): EventDescription | undefined {
     case "malformed_message":
       return { level: "warning", text: event.count > 0 ? `malformed message from the exchange (${event.count} so far): ${event.reason}` : event.reason };
     case "watchdog_stale":
-      return { level: "critical", streams: event.streams, text: `watchdog: recorder ${event.verdict}: ${event.problems.join("; ")} (state file ${event.stateFile})` };
+      return { level: "critical", streams: event.streams, text: `watchdog: ${_what(event.verdict)}: ${event.problems.join("; ")} (state file ${event.stateFile})` };
     case "watchdog_recovered":
       return { level: "success", streams: event.streams, text: `watchdog: recorder healthy again after ${formatDuration(Math.floor(event.troubleMs / 1000) * 1000)} of trouble` };
     case "watchdog_stopped":
@@ -82,6 +82,10 @@ export function isMuted(event: AlertEvent, options: { proactive: boolean }): boo
 
 function _key(event: { symbol: string; interval: string }): string {
   return `${event.symbol}@${event.interval}`;
+}
+
+function _what(verdict: string): string {
+  return verdict === "unreadable" ? "no readable state file" : `recorder ${verdict}`;
 }
 
 function _plural(n: number, word: string): string {
