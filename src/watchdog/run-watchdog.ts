@@ -23,7 +23,7 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export async function runWatchdogCommand(options: RunWatchdogOptions): Promise<number> {
   const { alerter, log } = options;
   // With --once the findings go to stdout, like status; the log keeps only errors.
-  const watchdog = createWatchdog({ ...options, log: options.once ? log.create({ level: 1 }) : log });
+  const watchdog = createWatchdog({ ...options, log: options.once ? log.create({ level: 0 }) : log });
   if (options.once) {
     const result = watchdog.check();
     const problems = result.judgement.kind === "unreadable" ? [result.judgement.problem] : result.judgement.health.problems;

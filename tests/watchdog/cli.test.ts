@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
+import { encryptSopsYaml } from "../helpers/sops-encrypt.ts";
 import { writeStateAt } from "../helpers/state-fixture.ts";
 
 const CLI = join(import.meta.dir, "../../src/cli.ts");
@@ -79,6 +81,31 @@ describe("resilience watchdog --once", () => {
     const proc = Bun.spawn([process.execPath, CLI, "watchdog", "--once", "--config", "wd.yml"], { cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: dir }, stdout: "pipe", stderr: "pipe" });
     expect(await proc.exited).toBe(1);
     expect(slack.posts.map((p) => p.path)).toEqual(["/services/T0/B0/from-config"]);
+  });
+});
+
+describe("resilience watchdog with a sops-encrypted include", () => {
+  test("decrypts the webhooks natively; without the age key it exits 2 naming the file and where it looked", async () => {
+    const identity = await generateX25519Identity();
+    writeFileSync(join(dir, "keys.txt"), `${identity}\n`);
+    mkdirSync(join(dir, "config"));
+    const plain = `credentials:\n  sops_wd: ${slack.url("/services/T0/B0/sops-secret")}\n`;
+    writeFileSync(join(dir, "config", "slack.sops.yml"), await encryptSopsYaml(plain, { recipients: [await identityToRecipient(identity)] }));
+    writeFileSync(join(dir, "config", "resilience.yml"), "include: [slack.sops.yml]\n");
+    writeStateAt(join(dir, "state", "heartbeat.state.json"), Date.now() - 120_000);
+    const run = async (env: Record<string, string>) => {
+      const proc = Bun.spawn([process.execPath, CLI, "watchdog", "--once"], { cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: dir, ...env }, stdout: "pipe", stderr: "pipe" });
+      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect(out + err).not.toContain("sops-secret");
+      expect(out + err).not.toContain(identity);
+      return { err, code };
+    };
+    expect((await run({ SOPS_AGE_KEY_FILE: join(dir, "keys.txt") })).code).toBe(1);
+    expect(slack.posts.map((p) => p.path)).toEqual(["/services/T0/B0/sops-secret"]);
+    const locked = await run({});
+    expect(locked.code).toBe(2);
+    expect(locked.err).toContain("config/slack.sops.yml: no age identity");
+    expect(locked.err).toContain("SOPS_AGE_KEY_FILE (not set)");
   });
 });
 
