@@ -23,10 +23,13 @@ export default defineCommand({
     const path = (await findSession(tmuxFromEnv(), name))?.logPath ?? resolve(args["log-dir"], `${name}.log`);
     if (!existsSync(path)) throw new UserError(`no log file ${path}; was session ${name} started here with 'resilience start --name ${name}'?`);
     const { text, end } = readLastLines(path, Number(args.lines));
-    process.stdout.write(text);
-    if (!args.follow) return;
-    const stop = new AbortController();
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => stop.abort());
-    await followFile(path, { from: end, signal: stop.signal, onData: (chunk) => process.stdout.write(chunk) });
+    // Chained awaited writes: the CLI exits right after run() and must not cut a pipe short.
+    let written = Bun.write(Bun.stdout, text);
+    if (args.follow) {
+      const stop = new AbortController();
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => stop.abort());
+      await followFile(path, { from: end, signal: stop.signal, onData: (chunk) => (written = written.then(() => Bun.write(Bun.stdout, chunk))) });
+    }
+    await written;
   },
 });
