@@ -4,11 +4,14 @@ import { statePathFromRunArgs } from "../state/state-path.ts";
 import { tmuxFromEnv } from "../tmux/runner.ts";
 import { selfCommand } from "../tmux/self-command.ts";
 import { checkSessionName } from "../tmux/session-name.ts";
-import { startSession } from "../tmux/start-session.ts";
+import { recorderRunArgs, startSession } from "../tmux/start-session.ts";
 import { argsAfterDashDash, nameArg, rejectPositionals } from "./_session.ts";
 
 export default defineCommand({
-  meta: { name: "start", description: "Start 'resilience run' in a detached tmux session; its arguments go after --" },
+  meta: {
+    name: "start",
+    description: "Start 'resilience run' in a detached tmux session; its arguments go after -- (no dashboard unless -- --dashboard: the log file keeps the pane's output)",
+  },
   args: {
     ...nameArg,
     "with-watchdog": { type: "boolean", description: "also run 'resilience watchdog' in a second window" },
@@ -26,7 +29,7 @@ export default defineCommand({
       tmux: tmuxFromEnv(),
       name,
       cwd,
-      command: [...self, "run", ...runArgs],
+      command: [...self, "run", ...recorderRunArgs(runArgs)],
       runArgs,
       statePath,
       logPath,

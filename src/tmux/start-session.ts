@@ -92,6 +92,17 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
 /** Variables worth carrying into a session started on an already running tmux server. */
 export const ENV_PREFIXES = ["RESILIENCE_", "SOPS_", "XDG_CONFIG_HOME", "NO_COLOR"];
 
+/**
+ * The arguments the pane's `resilience run` gets: the user's, with `--no-dashboard` first
+ * unless they chose either way. The pane's output is appended to the log file for months;
+ * dashboard frames (about 1.4 KB a second) would bury the log lines in it.
+ */
+export function recorderRunArgs(runArgs: readonly string[]): string[] {
+  const end = runArgs.indexOf("--");
+  const options = end < 0 ? runArgs : runArgs.slice(0, end);
+  return options.some((a) => /^--(no-)?dashboard(=|$)/.test(a)) ? [...runArgs] : ["--no-dashboard", ...runArgs];
+}
+
 /** Quotes `text` as one word for /bin/sh. */
 export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;

@@ -14,12 +14,13 @@ beforeAll(() => void ensureBinary(), 180_000);
 
 test("the compiled binary starts itself (not bun) in the pane, and status and stop work on it", async () => {
   const cli = (args: string[]) => runBinary(args, { cwd: dir, env });
-  const runArgs = ["--ws-url", binance.wsUrl, "--rest-url", binance.url, "--symbol", "ETHUSDT", "--interval", "1s", "--state", "bin/state.json", "--out", "bin", "--no-dashboard"];
+  const runArgs = ["--ws-url", binance.wsUrl, "--rest-url", binance.url, "--symbol", "ETHUSDT", "--interval", "1s", "--state", "bin/state.json", "--out", "bin"];
   const start = await cli(["start", "--name", "bin", "--", ...runArgs]);
   expect(start.code).toBe(0);
   const info = await findSession(tmux, "bin");
   const command = await tmux.check(["display-message", "-p", "-t", info!.recorder!.id, "#{pane_start_command}"]);
-  expect(command.trim()).toBe([BINARY, "run", ...runArgs].join(" "));
+  // No dashboard in the pane unless asked: the log file keeps the pane's output.
+  expect(command.trim()).toBe([BINARY, "run", "--no-dashboard", ...runArgs].join(" "));
 
   const statePath = join(dir, "bin/state.json");
   await waitFor("a recorded candle", () => existsSync(statePath) && JSON.parse(readFileSync(statePath, "utf8")).streams?.["ETHUSDT@1s"]?.last_candle);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.ts";
 import { findSession, listSessions } from "../../src/tmux/sessions.ts";
-import { shellQuote, startSession, type StartSessionOptions } from "../../src/tmux/start-session.ts";
+import { recorderRunArgs, shellQuote, startSession, type StartSessionOptions } from "../../src/tmux/start-session.ts";
 import { FAKE_RECORDER, useTempDir, useTmuxServer, waitFor } from "../helpers/tmux-server.ts";
 
 const { tmux } = useTmuxServer();
@@ -112,6 +112,17 @@ describe("startSession", () => {
       delete process.env.RESILIENCE_TEST_CARRIED;
     }
   });
+});
+
+test.each([
+  [[], ["--no-dashboard"]],
+  [["--symbol", "X"], ["--no-dashboard", "--symbol", "X"]],
+  [["--dashboard"], ["--dashboard"]],
+  [["--no-dashboard", "--symbol", "X"], ["--no-dashboard", "--symbol", "X"]],
+  [["--dashboard=false"], ["--dashboard=false"]],
+  [["--", "--dashboard"], ["--no-dashboard", "--", "--dashboard"]],
+])("the recorder in the pane gets %j -> %j", (args, expected) => {
+  expect(recorderRunArgs(args)).toEqual(expected);
 });
 
 test.each([
