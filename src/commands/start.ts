@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
-import { statePathFromRunArgs } from "../state/state-path.ts";
+import { statePathFromRunArgs, watchdogArgs } from "../tmux/run-args.ts";
 import { tmuxFromEnv } from "../tmux/runner.ts";
 import { selfCommand } from "../tmux/self-command.ts";
 import { checkSessionName } from "../tmux/session-name.ts";
@@ -33,7 +33,7 @@ export default defineCommand({
       runArgs,
       statePath,
       logPath,
-      watchdogCommand: args["with-watchdog"] ? [...self, "watchdog", "--state", statePath] : undefined,
+      watchdogCommand: args["with-watchdog"] ? [...self, "watchdog", ...watchdogArgs(runArgs, statePath)] : undefined,
     });
     if (exitedAtOnce) {
       console.error(`resilience: the recorder in session ${name} exited at once${recorder.exitStatus !== null ? ` with status ${recorder.exitStatus}` : ""}; see 'resilience logs --name ${name}' (the pane is kept)`);
