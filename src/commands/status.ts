@@ -1,15 +1,9 @@
 import { defineCommand } from "citty";
-import { hostname } from "node:os";
-import { resolve } from "node:path";
-import { renderStatus, sessionProblems, statusJson, type SessionView } from "../render/status.ts";
-import { DEFAULT_MAX_AGE_MS, judgeHealth } from "../state/health.ts";
-import { readState } from "../state/state-file.ts";
-import { DEFAULT_STATE_PATH } from "../state/state-path.ts";
+import { renderStatus, statusJson } from "../render/status.ts";
+import { DEFAULT_MAX_AGE_MS } from "../state/health.ts";
+import { gatherStatus } from "../state/status-report.ts";
 import { parseDuration } from "../time/duration.ts";
-import { isRunning } from "../tmux/process.ts";
 import { tmuxFromEnv } from "../tmux/runner.ts";
-import { checkSessionName } from "../tmux/session-name.ts";
-import { findSession } from "../tmux/sessions.ts";
 import { jsonArg, stateArg } from "./_args.ts";
 import { rejectPositionals } from "./_session.ts";
 
@@ -24,20 +18,8 @@ export default defineCommand({
   async run({ args }) {
     rejectPositionals(args._);
     const maxAgeMs = args["max-age"] === undefined ? DEFAULT_MAX_AGE_MS : parseDuration(args["max-age"], "--max-age");
-    const found = args.name === undefined ? undefined : await findSession(tmuxFromEnv(), checkSessionName(args.name));
-    const session: SessionView | undefined = args.name === undefined ? undefined : { name: args.name, exists: found !== undefined, ours: found?.ours ?? false, recorder: found?.recorder };
-    const statePath = resolve(args.state ?? found?.statePath ?? DEFAULT_STATE_PATH);
-    const state = readState(statePath);
-    const now = Date.now();
-    const pidChecked = !state.hostname || state.hostname === hostname();
-    const health = judgeHealth(state, { now, maxAgeMs, pidAlive: pidChecked ? isRunning(Number(state.pid)) : true });
-    if (session) {
-      const more = sessionProblems(session);
-      health.problems.push(...more);
-      if (more.length > 0) health.healthy = false;
-    }
-    const view = { now, statePath, state, health, pidChecked, session };
+    const view = await gatherStatus({ statePath: args.state, name: args.name, maxAgeMs, tmux: tmuxFromEnv() });
     console.log(args.json ? JSON.stringify(statusJson(view), null, 2) : renderStatus(view).join("\n"));
-    process.exitCode = health.healthy ? 0 : 1;
+    process.exitCode = view.health.healthy ? 0 : 1;
   },
 });
