@@ -2,7 +2,7 @@
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { UserError } from "./errors.ts";
-import { findUnknownFlag, resolveLeafCommand } from "./commands/_args.ts";
+import { findUnknownFlag, resolveLeafCommand, type CommandMeta } from "./commands/_args.ts";
 
 /**
  * The root command. Sub commands are imported lazily (static paths only, so that
@@ -37,6 +37,8 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     const [leaf, parent] = await resolveLeafCommand(main as CommandDef, rawArgs);
     if (rawArgs.includes("--help") || rawArgs.includes("-h") || rawArgs.length === 0) {
       await showUsage(leaf, parent);
+      const meta = (typeof leaf.meta === "function" ? await leaf.meta() : await leaf.meta) as CommandMeta | undefined;
+      if (meta?.epilog) console.log(`${meta.epilog}\n`);
       return 0;
     }
     const unknown = await findUnknownFlag(leaf, rawArgs);

@@ -1,4 +1,5 @@
 import { createConsola, type ConsolaInstance, type LogObject } from "consola";
+import { writeSync } from "node:fs";
 import { formatWithOptions } from "node:util";
 
 /** Where formatted log lines go; the dashboard swaps it for its log tail. */
@@ -8,7 +9,19 @@ const LEVEL_NAMES: Record<string, string> = {
   fatal: "ERROR", error: "ERROR", warn: "WARN", log: "INFO", info: "INFO", success: "INFO", ready: "INFO", start: "INFO", box: "INFO", debug: "DEBUG", trace: "TRACE", verbose: "DEBUG",
 };
 
-let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+let sink: LogSink = (line) => writeStdout(`${line}\n`);
+
+/**
+ * Writes to stdout synchronously, so the last lines before an exit are never lost when
+ * stdout is a pipe (journald, `| tee`); falls back to the stream if the fd would block.
+ */
+function writeStdout(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch {
+    process.stdout.write(text);
+  }
+}
 
 /** Routes log lines elsewhere (the dashboard's log tail); returns the previous sink. */
 export function setLogSink(next: LogSink): LogSink {

@@ -51,11 +51,16 @@ export async function findUnknownFlag(cmd: CommandDef, rawArgs: string[]): Promi
     if (def.type === "positional") continue;
     for (const n of [name, _kebab(name), ...[(def as { alias?: string | string[] }).alias ?? []].flat()]) known.set(n, def.type ?? "string");
   }
-  for (const arg of rawArgs) {
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
     if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") continue;
     const name = arg.replace(/^--?/, "").split("=")[0]!;
-    if (known.has(name) || name === "help" || name === "h") continue;
+    if (known.has(name) || name === "help" || name === "h") {
+      // The next word is this flag's value, even when it starts with "-" (`--restart-every -5s`).
+      if (!arg.includes("=") && known.get(name) !== "boolean") i++;
+      continue;
+    }
     const negated = name.startsWith("no-") ? name.slice(3) : undefined;
     if (negated && known.get(negated) === "boolean") continue;
     if (known.has(`no-${name}`)) continue;

@@ -5,6 +5,7 @@ import { logger } from "../logger.ts";
 import { runRecorder } from "../supervisor/run-recorder.ts";
 import { configArg } from "./_args.ts";
 import { startSimulatorFor } from "../sim/for-run.ts";
+import { ALERT_FLUSH_MS, createRunAlerter } from "../alerts/for-run.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "Record Binance klines to CSV, one file per symbol and interval, without losing one" },
@@ -41,9 +42,16 @@ export default defineCommand({
       },
     });
     const simulator = await startSimulatorFor(config, args);
+    const alerter = createRunAlerter(config);
     process.exitCode = await runRecorder({
       config,
-      beforeExit: simulator?.stop,
+      onEvent: (event) => alerter.alert(event),
+      alertStats: () => alerter.stats(),
+      async beforeExit() {
+        await alerter.flush(ALERT_FLUSH_MS);
+        alerter.close();
+        await simulator?.stop();
+      },
       version: pkg.version,
       log: logger.withTag("run"),
       dashboard: args.dashboard !== false,

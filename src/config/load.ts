@@ -55,6 +55,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
 
 // --- internal ---
 
-async function defaultDecrypt(): Promise<SopsDecrypt | undefined> {
-  return undefined;
+/** The native SOPS decoder, loaded only when a config file is read. */
+async function defaultDecrypt(): Promise<SopsDecrypt> {
+  const { decryptSopsYaml } = await import("./sops.ts");
+  return (text, path) => decryptSopsYaml(text, path);
 }

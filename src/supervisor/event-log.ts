@@ -51,8 +51,9 @@ export function logRecorderEvent(log: ConsolaInstance, event: RecorderEvent): vo
       return log.error(`${event.symbol}@${event.interval}: CSV write failing: ${event.error}`);
     case "csv_write_recovered":
       return log.success(`${event.symbol}@${event.interval}: CSV writes recovered`);
+    case "warning":
+      return log.warn(event.message);
     case "malformed_message":
-      if (event.count === 0) return log.warn(event.reason);
       if (_isLoggedCount(event.count)) return log.warn(`ignored a malformed message (${event.count} so far): ${event.reason}`);
       return;
   }

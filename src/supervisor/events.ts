@@ -21,4 +21,5 @@ export type RecorderEvent =
   | { type: "unrepaired_hole"; symbol: string; interval: string; from: number; to: number }
   | { type: "csv_write_failing"; symbol: string; interval: string; error: string }
   | { type: "csv_write_recovered"; symbol: string; interval: string }
-  | { type: "malformed_message"; reason: string; count: number };
+  | { type: "malformed_message"; reason: string; count: number }
+  | { type: "warning"; message: string };

@@ -140,8 +140,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       changed();
     }
     if (writer.repairs.tornBytes > 0) {
-      emit({ type: "malformed_message", reason: `${path}: cut a torn last line of ${writer.repairs.tornBytes} bytes left by a crash: "${writer.repairs.tornText.slice(0, 80)}"`, count: 0 });
+      emit({ type: "warning", message: `${path}: cut a torn last line of ${writer.repairs.tornBytes} bytes left by a crash: "${writer.repairs.tornText.slice(0, 80)}"` });
     }
+    const stale = writer.repairs.staleLock;
+    if (stale) emit({ type: "warning", message: `${path}: took over the lock of pid ${stale.pid}, which is no longer running` });
     streamStats.lastCandle = writer.lastOpenTime;
     const startAt = config.since !== undefined ? _alignUp(interval, config.since) : candleOpenAt(interval, clock.now());
     const recorder = createStreamRecorder({
@@ -181,7 +183,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           emit({ type: "unrepaired_hole", symbol, interval, from, to });
         },
         warn(message) {
-          emit({ type: "malformed_message", reason: message, count: 0 });
+          emit({ type: "warning", message });
         },
       },
     });
