@@ -63,6 +63,7 @@ export function parseCandleRow(buf: Uint8Array, start: number, end: number, form
     pos = buf[pos] === COMMA ? _readDecimal(buf, pos + 1, end) : -1;
     if (pos < 0) return _explain(buf, start, end, format, k + 1);
     ohlcv[k] = _num;
+    _ohlcvScale[k] = _scale;
   }
   parsedRow.closeTime = Number.NaN;
   if (format !== "basic") {
@@ -80,7 +81,7 @@ export function parseCandleRow(buf: Uint8Array, start: number, end: number, form
     }
   }
   if (pos !== end) return _explain(buf, start, end, format, -1);
-  return _sanity(ohlcv[0]!, ohlcv[1]!, ohlcv[2]!, ohlcv[3]!, ohlcv[4]!);
+  return _sane(ohlcv, _ohlcvScale) ? null : _insanity(ohlcv, _ohlcvScale);
 }
 
 /** Number of comma-separated fields in `buf[start, end)`. */
@@ -139,10 +140,13 @@ const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 
 const EXACT_DIGITS = 15;
 const DAY_MS = 86_400_000;
 
+/** The last number read: an exact integer mantissa with its decimal scale, or (scale -1) a double. */
 let _num = 0;
+let _scale = 0;
 let _time = 0;
 let _micros = false;
 const _ohlcv = new Float64Array(5);
+const _ohlcvScale = new Int32Array(5);
 const PREFIX_BYTES = 13;
 const _prefix = new Uint8Array(PREFIX_BYTES);
 let _prefixMs = -1;
@@ -166,8 +170,13 @@ function _readDecimal(buf: Uint8Array, pos: number, end: number): number {
   }
   const digits = pos - from - (dot < 0 ? 0 : 1);
   if (digits === 0 || dot === from || dot === pos - 1 || (pos < end && buf[pos] !== COMMA)) return -1;
-  if (digits > EXACT_DIGITS || pos - dot > POW10.length) _num = Number(bytesToText(buf, negative ? from - 1 : from, pos));
-  else _num = (negative ? -mantissa : mantissa) / (dot < 0 ? 1 : POW10[pos - dot - 1]!);
+  if (digits > EXACT_DIGITS || pos - dot > POW10.length) {
+    _num = Number(bytesToText(buf, negative ? from - 1 : from, pos));
+    _scale = -1;
+  } else {
+    _num = negative ? -mantissa : mantissa;
+    _scale = dot < 0 ? 0 : pos - dot - 1;
+  }
   return pos;
 }
 
@@ -300,7 +309,22 @@ function _daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
-function _sanity(open: number, high: number, low: number, close: number, volume: number): string | null {
+/** `low <= open, close <= high`, `low >= 0`, `volume >= 0`, on exact mantissas when the scales agree. */
+function _sane(v: Float64Array, scale: Int32Array): boolean {
+  const s = scale[0]!;
+  if (s >= 0 && scale[1] === s && scale[2] === s && scale[3] === s) {
+    const open = v[0]!;
+    const high = v[1]!;
+    const low = v[2]!;
+    const close = v[3]!;
+    return low >= 0 && v[4]! >= 0 && low <= open && low <= close && high >= open && high >= close;
+  }
+  return _insanity(v, scale) === null;
+}
+
+/** Why the OHLCV values are not a candle, or null when they are. */
+function _insanity(v: Float64Array, scale: Int32Array): string | null {
+  const [open, high, low, close, volume] = [0, 1, 2, 3, 4].map((k) => (scale[k]! < 0 ? v[k]! : v[k]! / POW10[scale[k]!]!)) as [number, number, number, number, number];
   if (low < 0) return `negative price: low ${low}`;
   if (volume < 0) return `negative volume ${volume}`;
   if (low > open || low > close) return `low ${low} is above ${low > open ? `open ${open}` : `close ${close}`}`;
