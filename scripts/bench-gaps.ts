@@ -1,0 +1,141 @@
+#!/usr/bin/env bun
+/**
+ * Benchmark of `resilience gaps` against the seed's analyzer (Python csv.DictReader +
+ * strptime, written out below as the seed has it), on the same 1m files:
+ * the seed's 6-column format and our 11-column full format.
+ *
+ *   npm run bench:gaps                 # 5,000,000 rows, files in a temp dir removed afterwards
+ *   npm run bench:gaps -- --rows 1000000 --dir /var/tmp/bench --runs 5
+ *
+ * Reports wall time (best of --runs, warm page cache), rows/s, peak RSS, and the
+ * ratio to Python; peak RSS is also taken at a fifth of the rows to show it is flat.
+ */
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const ROOT = join(import.meta.dir, "..");
+const BINARY = join(ROOT, "dist/resilience");
+
+const PYTHON_BASELINE = `# The seed's analyze_gaps (kstlib examples/ops/resilience_tmux/candle_logger.py), unchanged in substance.
+import csv, sys
+from datetime import datetime, timezone
+
+def analyze_gaps(path, expected_interval_seconds=3600):
+    gaps = []
+    prev_ts = None
+    with open(path, encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        for row in reader:
+            ts = datetime.strptime(row["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            if prev_ts is not None:
+                delta = (ts - prev_ts).total_seconds()
+                if delta != expected_interval_seconds:
+                    missing = int(delta / expected_interval_seconds) - 1
+                    gaps.append({"before": prev_ts.isoformat(), "after": ts.isoformat(),
+                                 "gap_seconds": str(int(delta)), "missing_candles": str(missing)})
+            prev_ts = ts
+    return gaps
+
+print(len(analyze_gaps(sys.argv[1], int(sys.argv[2]))))
+`;
+
+interface Measure {
+  seconds: number;
+  maxRssBytes: number;
+}
+
+const { values } = parseArgs({
+  options: { rows: { type: "string", default: "5000000" }, dir: { type: "string" }, runs: { type: "string", default: "3" }, "skip-python": { type: "boolean" } },
+});
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+const dir = values.dir ?? mkdtempSync(join(tmpdir(), "bench-gaps-"));
+mkdirSync(dir, { recursive: true });
+
+if (!existsSync("/usr/bin/time")) throw new Error("needs GNU time (/usr/bin/time, Debian package 'time') to measure peak RSS");
+// Measure the current source, as shipped: the compiled binary.
+if (Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT, stdout: "ignore", stderr: "inherit" }).exitCode !== 0) throw new Error("npm run build failed");
+const baseline = join(dir, "seed_analyze_gaps.py");
+writeFileSync(baseline, PYTHON_BASELINE);
+
+const results: string[] = [];
+try {
+  for (const format of ["basic", "full"] as const) {
+    const file = join(dir, `candles_BTCUSDT_1m.${format}.csv`);
+    const small = join(dir, `candles_BTCUSDT_1m.${format}.small.csv`);
+    if (!existsSync(file)) writeCandles(file, format, rows);
+    if (!existsSync(small)) writeCandles(small, format, Math.floor(rows / 5));
+    readFileSync(file); // warm the page cache
+    const ours = best(() => run([BINARY, "gaps", file, "--interval", "1m", "--json"], 0));
+    const oursSmall = best(() => run([BINARY, "gaps", small, "--interval", "1m", "--json"], 0));
+    const python = values["skip-python"] ? undefined : run(["python3", baseline, file, "60"], 0);
+    const sizeMb = Bun.file(file).size / 1e6;
+    results.push(
+      `| ${format === "basic" ? "seed 6-column" : "full 11-column"} | ${rows.toLocaleString("en")} | ${sizeMb.toFixed(0)} MB | ${ours.seconds.toFixed(2)} s | ${(rows / ours.seconds / 1e6).toFixed(2)} M | ${mb(ours.maxRssBytes)} (${mb(oursSmall.maxRssBytes)} at ${(rows / 5).toLocaleString("en")} rows) | ${python ? `${python.seconds.toFixed(1)} s, ${mb(python.maxRssBytes)}` : "skipped"} | ${python ? `${(python.seconds / ours.seconds).toFixed(0)}x` : "-"} |`,
+    );
+  }
+  const bunVersion = Bun.spawnSync([process.execPath, "--version"]).stdout.toString().trim();
+  const python = Bun.spawnSync(["python3", "--version"]).stdout.toString().trim();
+  console.log(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${mb(totalmem())} RAM; Bun ${bunVersion}; ${python}; ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log("| format | rows | size | resilience gaps | rows/s | peak RSS | Python analyze_gaps | speed-up |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const line of results) console.log(line);
+} finally {
+  if (!values.dir) rmSync(dir, { recursive: true, force: true });
+}
+
+// --- internal ---
+
+/** Best wall time of `runs` runs (and the largest peak RSS seen). */
+function best(measure: () => Measure): Measure {
+  const all = Array.from({ length: runs }, measure);
+  return { seconds: Math.min(...all.map((m) => m.seconds)), maxRssBytes: Math.max(...all.map((m) => m.maxRssBytes)) };
+}
+
+/**
+ * Runs `cmd` under GNU time for its own peak RSS (a child's ru_maxrss as Bun reports
+ * it includes the pages of this parent it was forked from, here hundreds of MB).
+ */
+function run(cmd: string[], expectedCode: number): Measure {
+  const rssFile = join(dir, "maxrss.txt");
+  const start = performance.now();
+  const proc = Bun.spawnSync(["/usr/bin/time", "-f", "%M", "-o", rssFile, ...cmd], { stdout: "pipe", stderr: "pipe" });
+  const seconds = (performance.now() - start) / 1000;
+  if (proc.exitCode !== expectedCode) throw new Error(`${cmd.join(" ")} exited ${proc.exitCode}: ${proc.stderr.toString()}`);
+  return { seconds, maxRssBytes: Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) * 1024 };
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+/**
+ * A gap-free 1m file: the seed's format as Python's csv writer leaves it (CRLF,
+ * `%.2f`), or ours in full (LF, the exchange's 8-decimal strings).
+ */
+function writeCandles(path: string, format: "basic" | "full", count: number): void {
+  const fd = openSync(path, "w");
+  const start = Date.UTC(2015, 0, 1);
+  const eol = format === "basic" ? "\r\n" : "\n";
+  const header = "timestamp,open,high,low,close,volume";
+  let chunk = (format === "basic" ? header : `${header},close_time,quote_volume,trades,taker_buy_base,taker_buy_quote`) + eol;
+  for (let i = 0; i < count; i++) {
+    const t = start + i * 60_000;
+    const iso = new Date(t).toISOString();
+    const p = 30_000 + (i % 5000);
+    if (format === "basic") {
+      chunk += `${iso.slice(0, 19)}Z,${p}.12,${p + 55}.50,${p - 45}.25,${p + 10}.75,${(i % 997) + 1}.35${eol}`;
+    } else {
+      const close = new Date(t + 59_999).toISOString();
+      chunk += `${iso.slice(0, 19)}Z,${p}.12000000,${p + 55}.50000000,${p - 45}.25000000,${p + 10}.75000000,${(i % 997) + 1}.35125000,${close},${p * 13}.73950120,${(i % 3000) + 1},${(i % 500) + 1}.17500000,${p * 6}.51220000${eol}`;
+    }
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = "";
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+}
