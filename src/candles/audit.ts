@@ -32,6 +32,8 @@ export interface TimedFinding {
 export interface CorruptFinding {
   line: number;
   reason: string;
+  /** The open time the line starts with, when it can be read (not in the JSON). */
+  time?: number;
 }
 
 export interface AuditReport {
@@ -102,7 +104,7 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
   function judge(time: number, closeTime: number, line: number): void {
     if (!aligned(time)) return void found.misaligned.push({ time, line });
     if (closeTime === closeTime && interval && (closeTime < time || closeTime >= nextOpenTime(interval, time))) {
-      return void found.corrupt.push({ line, reason: `close_time ${_iso(closeTime)} is outside its candle` });
+      return void found.corrupt.push({ line, reason: `close_time ${_iso(closeTime)} is outside its candle`, time });
     }
     const result = set!.add(time, line);
     if (result === "late") found.outOfOrder.push({ time, line });
@@ -157,15 +159,16 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
       if (parsedRow.micros) micros = true;
       return accept(parsedRow.time, parsedRow.closeTime, line);
     }
-    if (!terminated) return void found.corrupt.push({ line, reason: "torn row: no newline at the end of the file" });
-    const glued = findGluedRow(buf, start, end, format!);
-    if (glued >= 0) {
-      const { time, closeTime } = parsedRow;
-      const torn = leadingTime(buf, start, glued, format!);
-      found.corrupt.push({ line, reason: `torn row${torn === undefined ? "" : ` for ${_iso(torn)}`} with the next row glued onto it (that row is kept)` });
-      return accept(time, closeTime, line);
+    const time = leadingTime(buf, start, end, format!);
+    if (!terminated) return void found.corrupt.push({ line, reason: "torn row: no newline at the end of the file", time });
+    const at = findGluedRow(buf, start, end, format!);
+    if (at >= 0) {
+      const glued = { time: parsedRow.time, closeTime: parsedRow.closeTime };
+      const torn = leadingTime(buf, start, at, format!);
+      found.corrupt.push({ line, reason: `torn row${torn === undefined ? "" : ` for ${_iso(torn)}`} with the next row glued onto it (that row is kept)`, time: torn });
+      return accept(glued.time, glued.closeTime, line);
     }
-    found.corrupt.push({ line, reason: _whyBad(buf, start, end, reason!, headerText) });
+    found.corrupt.push({ line, reason: _whyBad(buf, start, end, reason!, headerText), time });
   }
 
   const scanner = createLineScanner({

@@ -113,7 +113,7 @@ async function _fill(file: string, audit: AuditFileOptions, options: GapsOptions
   }
 }
 
-async function _ask(file: string, report: AuditReport, options: GapsOptions, conflicts: boolean) {
+async function _ask(file: string, report: AuditReport, options: GapsOptions, repair: boolean) {
   const interval = report.interval;
   if (!interval) throw new UserError(`${file}: the candle interval is unknown; give --interval`);
   const symbol = options.symbol ?? symbolFromName(file);
@@ -121,7 +121,7 @@ async function _ask(file: string, report: AuditReport, options: GapsOptions, con
   const fetcher: KlineFetcher = (from, to) =>
     fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: from, endTime: to, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch });
   try {
-    return await askExchange(report, fetcher, { conflicts });
+    return await askExchange(report, fetcher, { repair });
   } catch (err) {
     if (err instanceof RestUnavailableError) throw new UserError(`${file}: cannot ask the exchange: ${err.message}`);
     throw err;

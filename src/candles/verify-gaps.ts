@@ -18,13 +18,18 @@ const MERGE_SPAN_CANDLES = 1000;
 
 /**
  * Asks the exchange for every candle the file misses: its holes, the missing head
- * and tail, and (`conflicts`) the open times whose copies disagree.
+ * and tail; and for a repair (`repair`), the open times whose copies disagree and
+ * the corrupt rows at the end of the file (a crash's torn last row).
  */
-export async function askExchange(report: AuditReport, fetcher: KlineFetcher, options: { conflicts?: boolean } = {}): Promise<ExchangeAnswer> {
+export async function askExchange(report: AuditReport, fetcher: KlineFetcher, options: { repair?: boolean } = {}): Promise<ExchangeAnswer> {
   const interval = report.interval;
   if (!interval) return { ranges: [], candles: [] };
   const wanted = missingRanges(report);
-  if (options.conflicts) for (const d of report.duplicates) if (d.conflicting) wanted.push({ from: d.time, to: d.time });
+  if (options.repair) {
+    for (const d of report.duplicates) if (d.conflicting) wanted.push({ from: d.time, to: d.time });
+    const tail = corruptTail(report);
+    if (tail) wanted.push(tail);
+  }
   const ranges = _mergeRanges(interval, wanted);
   const byTime = new Map<number, Candle>();
   for (const range of ranges) for (const candle of await fetcher(range.from, range.to)) byTime.set(candle.openTime, candle);
@@ -46,6 +51,19 @@ export function missingRanges(report: AuditReport): { from: number; to: number }
     out.push({ from: Math.max(nextOpenTime(interval, last), expectedFirst ?? -Infinity), to: expectedLast });
   }
   return out;
+}
+
+/**
+ * The run of open times after the last valid candle that only corrupt rows hold
+ * (a torn last row), as a range; undefined when there is none.
+ */
+export function corruptTail(report: AuditReport): { from: number; to: number } | undefined {
+  const interval = report.interval;
+  if (!interval || report.last === null) return undefined;
+  const times = new Set(report.corrupt.map((c) => c.time));
+  let to: number | undefined;
+  for (let t = nextOpenTime(interval, report.last); times.has(t); t = nextOpenTime(interval, t)) to = t;
+  return to === undefined ? undefined : { from: nextOpenTime(interval, report.last), to };
 }
 
 /**

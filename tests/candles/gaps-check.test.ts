@@ -118,6 +118,15 @@ describe("--fill", () => {
     expect(readFileSync(`${file}.bak`, "utf8")).toBe(messy.join("\r\n") + "\r\n");
   });
 
+  test("fetches again the candle of a torn last row (the seed's crash)", async () => {
+    using rest = startFakeKlinesRest({ symbol: "BTCUSDT", interval: "1h", now: NOW });
+    const file = place("torn-tail-1h.csv", "candles_BTCUSDT_1h.csv");
+    const check = await checkCandleFile(file, options(rest.url, { fill: true }));
+    const original = readFileSync(join(FIXTURES, "torn-tail-1h.csv"), "utf8").split("\n");
+    expect(readFileSync(file, "utf8")).toBe([...original.slice(0, 3), exchangeRow(Date.UTC(2024, 0, 1, 2)), ""].join("\n"));
+    expect(check.report).toMatchObject({ rows: 3, corrupt: [] });
+  });
+
   test("leaves the file alone when the exchange has nothing to fill (the halt)", async () => {
     using rest = startFakeKlinesRest({ symbol: "BTCUSDT", interval: "1h", now: NOW, missing: [Date.UTC(2023, 2, 24, 13)] });
     const file = place("BTCUSDT-1h-2023-03-24.csv");
