@@ -2,6 +2,7 @@ import { afterAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { socketPath } from "../../src/tmux/attach.ts";
 import { createTmuxRunner, type TmuxRunner } from "../../src/tmux/runner.ts";
 
 /** Absolute paths used by the tmux tests. */
@@ -16,14 +17,24 @@ export const FAKE_RECORDER = join(REPO, "tests/fixtures/fake-recorder.ts");
 export function useTmuxServer(): { socket: string; tmux: TmuxRunner; env: Record<string, string> } {
   const socket = `resilience-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   process.env.RESILIENCE_TMUX_SOCKET = socket;
-  const tmux = createTmuxRunner({ socket });
-  afterAll(async () => {
-    await tmux.run(["kill-server"]);
+  const tmux = useExtraTmuxServer(socket);
+  afterAll(() => {
     delete process.env.RESILIENCE_TMUX_SOCKET;
   });
   const env = { ...process.env, RESILIENCE_TMUX_SOCKET: socket } as Record<string, string>;
   delete env.TMUX;
   return { socket, tmux, env };
+}
+
+/** Another tmux server on `socket`, killed (and its socket file removed) after the file's tests. */
+export function useExtraTmuxServer(socket: string): TmuxRunner {
+  const tmux = createTmuxRunner({ socket });
+  afterAll(async () => {
+    await tmux.run(["kill-server"]);
+    // tmux leaves its socket file behind.
+    rmSync(socketPath(socket), { force: true });
+  });
+  return tmux;
 }
 
 /** A temp directory removed after the file's tests. */

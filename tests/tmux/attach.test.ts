@@ -1,13 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { planAttach, socketPath } from "../../src/tmux/attach.ts";
-import { createTmuxRunner } from "../../src/tmux/runner.ts";
 import { systemClock } from "../../src/clock.ts";
 import { findSession, settledPane } from "../../src/tmux/sessions.ts";
 import { startSession } from "../../src/tmux/start-session.ts";
-import { CLI, FAKE_RECORDER, useTempDir, useTmuxServer, waitFor } from "../helpers/tmux-server.ts";
+import { CLI, FAKE_RECORDER, useExtraTmuxServer, useTempDir, useTmuxServer, waitFor } from "../helpers/tmux-server.ts";
 
 const { tmux, socket } = useTmuxServer();
+// Second servers whose panes give a client a real terminal.
+const outerForAttach = useExtraTmuxServer(`${socket}-outer`);
+const outerForSwitch = useExtraTmuxServer(`${socket}-client`);
 const dir = useTempDir();
 
 describe("planAttach", () => {
@@ -35,7 +37,7 @@ async function recorderSession(name: string) {
 
 test("attach from a terminal inside another tmux server attaches a client (not nested-refused)", async () => {
   await recorderSession("target");
-  const outer = createTmuxRunner({ socket: `${socket}-outer` });
+  const outer = outerForAttach;
   try {
     // The outer pane is a real terminal with $TMUX naming the outer server.
     await outer.check(
@@ -57,7 +59,7 @@ test("attach from a terminal inside another tmux server attaches a client (not n
 
 test("attach from inside the same server switches the client to the session", async () => {
   await recorderSession("second");
-  const outer = createTmuxRunner({ socket: `${socket}-client` });
+  const outer = outerForSwitch;
   const tmuxBin = Bun.which("tmux")!;
   // Session "first" waits for a client, then runs `resilience attach --name second` in its pane.
   const script = `until [ -n "$("$0" -L "$1" list-clients)" ]; do sleep 0.05; done; "$2" "$3" attach --name second; sleep 30`;
