@@ -45,35 +45,54 @@ export class RestUnavailableError extends Error {
  * An unknown symbol (-1121) or interval (-1120) is a UserError.
  */
 export async function fetchClosedKlines(options: FetchKlinesOptions): Promise<Candle[]> {
-  const clock = options.clock ?? systemClock;
   const out: Candle[] = [];
   let from = options.startTime;
   for (;;) {
-    const params = new URLSearchParams({
-      symbol: options.symbol,
-      interval: options.interval,
-      startTime: String(from),
-      limit: String(KLINES_PAGE_LIMIT),
-    });
-    if (options.endTime !== undefined) params.set("endTime", String(options.endTime));
-    const { body, serverNow } = await requestJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, options, clock);
-    const rows = parseKlineRows(body, options.symbol, options.interval);
-    let sawOpen = false;
-    for (const [index, candle] of rows.entries()) {
-      if (candle.openTime < from) continue;
-      if (options.endTime !== undefined && candle.openTime > options.endTime) break;
-      // A row followed by a later one is closed; the last one only if the server's clock is past it.
-      if (index === rows.length - 1 && candle.closeTime >= serverNow) {
-        sawOpen = true;
-        break;
-      }
-      out.push(candle);
-    }
-    const last = rows[rows.length - 1];
-    if (sawOpen || rows.length < KLINES_PAGE_LIMIT || !last) return out;
-    if (options.endTime !== undefined && last.openTime >= options.endTime) return out;
-    from = last.openTime + 1;
+    const page = await fetchClosedPage({ ...options, startTime: from });
+    out.push(...page.candles);
+    if (!page.more) return out;
+    from = page.next;
   }
+}
+
+export interface ClosedPage {
+  /** Closed candles of this page, in order. */
+  candles: Candle[];
+  /** More closed candles may follow from `next`. */
+  more: boolean;
+  next: number;
+}
+
+/**
+ * One `GET /api/v3/klines` page from `startTime` (limit 1000): its closed candles, and
+ * whether to ask again. Paging goes on until the open candle shows, the range ends, or a
+ * page brings nothing new, so a server with a smaller page limit is read whole too.
+ */
+export async function fetchClosedPage(options: FetchKlinesOptions): Promise<ClosedPage> {
+  const clock = options.clock ?? systemClock;
+  const from = options.startTime;
+  const params = new URLSearchParams({
+    symbol: options.symbol,
+    interval: options.interval,
+    startTime: String(from),
+    limit: String(KLINES_PAGE_LIMIT),
+  });
+  if (options.endTime !== undefined) params.set("endTime", String(options.endTime));
+  const { value: rows, serverNow } = await requestJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, options, clock, (body) =>
+    parseKlineRows(body, options.symbol, options.interval),
+  );
+  const candles: Candle[] = [];
+  for (const [index, candle] of rows.entries()) {
+    if (candle.openTime < from) continue;
+    if (options.endTime !== undefined && candle.openTime > options.endTime) return { candles, more: false, next: from };
+    // A row followed by a later one is closed; the last one only if the server's clock is past it.
+    if (index === rows.length - 1 && candle.closeTime >= serverNow) return { candles, more: false, next: from };
+    candles.push(candle);
+  }
+  const last = candles[candles.length - 1];
+  if (!last) return { candles, more: false, next: from };
+  const ended = options.endTime !== undefined && last.openTime >= options.endTime;
+  return { candles, more: !ended, next: last.openTime + 1 };
 }
 
 /** Strips a trailing slash and an `/api` or `/api/v3` suffix from a REST base URL. */
@@ -122,7 +141,8 @@ function isInt(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x);
 }
 
-async function requestJson(url: string, options: FetchKlinesOptions, clock: Clock): Promise<{ body: unknown; serverNow: number }> {
+/** GETs `url` until it answers something `parse` accepts (a malformed answer is retried like a 5xx). */
+async function requestJson<T>(url: string, options: FetchKlinesOptions, clock: Clock, parse: (body: unknown) => T): Promise<{ value: T; serverNow: number }> {
   const doFetch = options.fetch ?? fetch;
   const maxAttempts = options.maxAttempts ?? Infinity;
   for (let attempt = 1; ; attempt++) {
@@ -140,9 +160,9 @@ async function requestJson(url: string, options: FetchKlinesOptions, clock: Cloc
       const serverNow = Number.isNaN(serverDate) ? clock.now() - CLOCK_MARGIN_MS : serverDate;
       if (res.ok) {
         try {
-          return { body: JSON.parse(text), serverNow };
-        } catch {
-          reason = "the answer is not JSON";
+          return { value: parse(JSON.parse(text)), serverNow };
+        } catch (err) {
+          reason = err instanceof MalformedResponse ? `malformed answer: ${err.message}` : "the answer is not JSON";
         }
       } else {
         const code = binanceErrorCode(text);

@@ -18,8 +18,8 @@ export interface StreamRecorderOptions {
   clock: Clock;
   /** First open time to record when the CSV has no rows. */
   startAt: number;
-  /** Closed candles from `from` on (REST, retried until `signal` aborts). */
-  fetchClosed(from: number, signal: AbortSignal): Promise<Candle[]>;
+  /** One page of closed candles from `from` on (REST, retried until `signal` aborts); `more` when another page follows. */
+  fetchClosed(from: number, signal: AbortSignal): Promise<{ candles: Candle[]; more: boolean }>;
   events: StreamEvents;
 }
 
@@ -99,8 +99,9 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       const lastClosed = previousOpenTime(interval, candleOpenAt(interval, clock.now()));
       if (expectNext > lastClosed && held.size === 0) return;
       let candles: Candle[];
+      let more: boolean;
       try {
-        candles = await options.fetchClosed(expectNext, stopper.signal);
+        ({ candles, more } = await options.fetchClosed(expectNext, stopper.signal));
       } catch (err) {
         if (stopper.signal.aborted) return;
         events.warn?.(`backfill of ${options.symbol}@${interval} failed: ${errorMessage(err)}; retrying in 60s`);
@@ -115,6 +116,8 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       }
       if (written.length > 0) events.backfilled?.(written);
       drainHeld();
+      // Page by page, so a long --since history never sits in memory whole.
+      if (more && written.length > 0) continue;
       if (held.size === 0) {
         if (again) continue;
         // REST lags the stream by a moment: a candle that has closed may not be served yet.

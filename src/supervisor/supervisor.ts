@@ -7,7 +7,7 @@ import { streamKey } from "../candles/candle.ts";
 import { csvFileName } from "../candles/csv.ts";
 import { createCandleWriter, type CandleWriter } from "../candles/writer.ts";
 import type { ResolvedConfig } from "../config/load.ts";
-import { fetchClosedKlines } from "../exchange/rest-klines.ts";
+import { fetchClosedPage } from "../exchange/rest-klines.ts";
 import { backoffDelayMs } from "../stream/backoff.ts";
 import { combinedStreamUrl, parseStreamMessage } from "../stream/binance.ts";
 import { openConnection, type CloseInfo, type Connection } from "../stream/connection.ts";
@@ -153,7 +153,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       clock,
       startAt,
       fetchClosed: (from, signal) =>
-        fetchClosedKlines({
+        fetchClosedPage({
           restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock,
           onRequest: () => counters.restCalls++,
           onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),

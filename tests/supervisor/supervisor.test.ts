@@ -136,3 +136,19 @@ test("a candle the exchange does not have is an exchange gap, recorded once and 
   expect(gaps).toHaveLength(1);
   expect(sup.state().streams["BTCUSDT@1s"]!.exchange_gap_times).toEqual([new Date(gapAt).toISOString()]);
 }, 20_000);
+
+test("--since backfills history page by page (1000 per request) before the live candles, in order", async () => {
+  exchange = await startExchange({ symbols: SYMBOLS, seed: 6, log: () => {} });
+  const since = Math.floor(Date.now() / 1000) * 1000 - 45 * 60_000; // 2700 candles of 1s: three pages
+  const events: RecorderEvent[] = [];
+  const sup = start({ restartEvery: "0", symbol: "PEPEUSDT", since: new Date(since).toISOString() }, events);
+  await waitFor("history and live candles", () => (sup.streams[0]?.lastCandle ?? 0) > Date.now() - 2500, 15_000);
+  await sleep(1200);
+  sup.stop("test over");
+  const times = checkCsvAgainstTruth(join(dir, "candles_PEPEUSDT_1s.csv"), exchange, "PEPEUSDT", "1s");
+  expect(times[0]).toBe(since);
+  expect(times.length).toBeGreaterThan(2700);
+  const pages = events.filter((e) => e.type === "backfill_repaired").map((e) => (e as { candles: unknown[] }).candles.length);
+  expect(pages.slice(0, 2)).toEqual([1000, 1000]);
+  expect(sup.counters.restCalls).toBeGreaterThanOrEqual(3);
+}, 30_000);
