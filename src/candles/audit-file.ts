@@ -2,9 +2,11 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { UserError } from "../errors.ts";
 import { isInterval, type Interval } from "../time/intervals.ts";
-import { createCandleAudit, duplicateLines, markConflicts, type AuditOptions, type AuditReport } from "./audit.ts";
+import { createCandleAudit, type AuditOptions, type AuditReport } from "./audit.ts";
+import { duplicateLines, markConflicts } from "./audit-duplicates.ts";
 import { createLineScanner } from "./audit-lines.ts";
-import { bytesToText, rowTextOf } from "./audit-row.ts";
+import { bytesToText } from "./audit-fields.ts";
+import { rowTextOf } from "./audit-row.ts";
 
 /** Read size: large enough that syscalls cost nothing next to the scan. */
 const CHUNK_BYTES = 1 << 20;
@@ -38,17 +40,21 @@ export function symbolFromName(path: string): string | undefined {
   return _nameParts(path)?.symbol.toUpperCase();
 }
 
-/** Calls `fn` with successive chunks of the file (the buffer is reused: copy what you keep). */
-export function forEachChunk(path: string, fn: (chunk: Uint8Array) => void): void {
-  let fd: number;
+/** Opens a file for reading, or throws a UserError that says why it cannot be read. */
+export function openCandleFile(path: string): number {
   try {
     if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a candle file`);
-    fd = openSync(path, "r");
+    return openSync(path, "r");
   } catch (err) {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`${path}: cannot read it (${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? String(err))})`);
   }
+}
+
+/** Calls `fn` with successive chunks of the file (the buffer is reused: copy what you keep). */
+export function forEachChunk(path: string, fn: (chunk: Uint8Array) => void): void {
+  const fd = openCandleFile(path);
   try {
     const buf = new Uint8Array(CHUNK_BYTES);
     for (;;) {

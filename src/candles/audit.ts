@@ -1,8 +1,10 @@
 import { UserError } from "../errors.ts";
-import { candleOpenAt, candlesBetween, isAligned, nextOpenTime, previousOpenTime, type Interval } from "../time/intervals.ts";
+import { isAligned, nextOpenTime, type Interval } from "../time/intervals.ts";
 import { formatIsoMillis, formatIsoSeconds } from "../time/timestamp.ts";
 import { createLineScanner } from "./audit-lines.ts";
-import { bytesToText, findGluedRow, formatOfHeader, formatOfRow, leadingTime, parseCandleRow, parsedRow, type CandleFormat } from "./audit-row.ts";
+import { bytesToText } from "./audit-fields.ts";
+import { findGluedRow, formatOfHeader, formatOfRow, leadingTime, parseCandleRow, parsedRow, type CandleFormat } from "./audit-row.ts";
+import { expectedCoverage } from "./audit-coverage.ts";
 import { createCandleSet, type CandleSet, type HoleFinding } from "./audit-set.ts";
 import { inferInterval } from "./infer-interval.ts";
 
@@ -80,8 +82,6 @@ export interface CandleAudit {
   end(): AuditReport;
 }
 
-/** A candle counts as due this long after it closes: the time a recorder needs to write it. */
-export const CLOSE_GRACE_MS = 10_000;
 /** 1970-01-05, the first Monday: weeks start there, as on Binance. */
 const FIRST_MONDAY_MS = 4 * 86_400_000;
 /** Rows read before the interval is inferred from the data. */
@@ -199,26 +199,6 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
   };
 }
 
-/** Collects the lines of `report`'s duplicates: the second pass needs their text. */
-export function duplicateLines(report: AuditReport): Set<number> {
-  return new Set(report.duplicates.flatMap((d) => d.lines));
-}
-
-/** Sets `conflicting` on each duplicate from the text of its lines. */
-export function markConflicts(report: AuditReport, lineText: Map<number, string>): void {
-  for (const dup of report.duplicates) {
-    const [first, ...others] = dup.lines.map((l) => lineText.get(l) ?? "");
-    dup.conflicting = others.some((o) => !sameCandleValues(first!, o));
-  }
-}
-
-/** True when two rows hold the same values after the open time (`1.50` equals `1.5`). */
-export function sameCandleValues(a: string, b: string): boolean {
-  const fa = a.replace(/\r$/, "").split(",").slice(1);
-  const fb = b.replace(/\r$/, "").split(",").slice(1);
-  return fa.length === fb.length && fa.every((f, i) => f === fb[i] || _normalDecimal(f) === _normalDecimal(fb[i]!));
-}
-
 // --- internal ---
 
 interface ReportParts {
@@ -236,7 +216,7 @@ interface ReportParts {
 function _report(p: ReportParts): AuditReport {
   const first = p.set?.first() ?? null;
   const last = p.set?.last() ?? null;
-  const coverage = p.interval ? _coverage(p.interval, first, last, p.options) : { expectedFirst: null, expectedLast: null, headMissing: 0, tailMissing: 0 };
+  const coverage = p.interval ? expectedCoverage(p.interval, first, last, p.options) : { expectedFirst: null, expectedLast: null, headMissing: 0, tailMissing: 0 };
   return {
     format: p.format ?? null,
     header: p.header,
@@ -254,26 +234,6 @@ function _report(p: ReportParts): AuditReport {
     corrupt: p.found.corrupt.sort((a, b) => a.line - b.line),
     ...coverage,
   };
-}
-
-/** Head and tail holes against --since/--until (inclusive; only candles closed by `now`). */
-function _coverage(interval: Interval, first: number | null, last: number | null, o: AuditOptions) {
-  const from = o.since === undefined ? null : isAligned(interval, o.since) ? o.since : nextOpenTime(interval, candleOpenAt(interval, o.since));
-  let to: number | null = null;
-  if (o.until !== undefined) {
-    const lastClosed = previousOpenTime(interval, candleOpenAt(interval, (o.now ?? Date.now()) - CLOSE_GRACE_MS));
-    to = Math.min(candleOpenAt(interval, o.until), lastClosed);
-  }
-  const end = to === null ? null : nextOpenTime(interval, to);
-  let headMissing = 0;
-  let tailMissing = 0;
-  if (first === null || last === null) {
-    if (from !== null && end !== null) headMissing = candlesBetween(interval, from, end);
-  } else {
-    if (from !== null) headMissing = candlesBetween(interval, from, end === null ? first : Math.min(first, end));
-    if (end !== null) tailMissing = candlesBetween(interval, Math.max(nextOpenTime(interval, last), from ?? -Infinity), end);
-  }
-  return { expectedFirst: from, expectedLast: to, headMissing, tailMissing };
 }
 
 function _aligner(interval: Interval): (time: number) => boolean {
@@ -302,10 +262,6 @@ function _whyBad(buf: Uint8Array, start: number, end: number, reason: string, he
   const text = bytesToText(buf, start, end).trim();
   if (headerText && text.toLowerCase() === headerText.toLowerCase()) return "header repeated inside the file";
   return reason;
-}
-
-function _normalDecimal(text: string): string {
-  return /^-?\d+\.\d*$/.test(text) ? text.replace(/\.?0+$/, "") : text;
 }
 
 function _iso(ms: number): string {

@@ -1,10 +1,11 @@
+import { closeSync } from "node:fs";
 import { systemClock, type Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import { fetchClosedKlines, RestUnavailableError } from "../exchange/rest-klines.ts";
 import { isInterval, INTERVALS, type Interval } from "../time/intervals.ts";
 import { parseTime } from "../time/timestamp.ts";
 import type { AuditReport } from "./audit.ts";
-import { auditFile, symbolFromName, type AuditFileOptions } from "./audit-file.ts";
+import { auditFile, openCandleFile, symbolFromName, type AuditFileOptions } from "./audit-file.ts";
 import { acquireLock } from "./lock.ts";
 import { repairFile, type RepairResult } from "./repair.ts";
 import { applyExchangeAnswer, askExchange, type KlineFetcher } from "./verify-gaps.ts";
@@ -91,6 +92,7 @@ export function hasFindings(report: AuditReport): boolean {
 // --- internal ---
 
 async function _fill(file: string, audit: AuditFileOptions, options: GapsOptions): Promise<FileCheck> {
+  closeSync(openCandleFile(file)); // a missing file is said as such, not as a lock failure
   let lock: { release(): void };
   try {
     lock = acquireLock(file);
