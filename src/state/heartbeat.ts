@@ -1,0 +1,69 @@
+import type { Clock } from "../clock.ts";
+import { errorMessage } from "../errors.ts";
+import { writeState, type RecorderState } from "./state-file.ts";
+
+export interface HeartbeatOptions {
+  path: string;
+  clock: Clock;
+  /** resilience.heartbeat.interval @default 5000 */
+  intervalMs: number;
+  build(): RecorderState;
+  /** A failing write is reported once per episode, never thrown. */
+  onError?(message: string): void;
+  onRecovered?(): void;
+}
+
+export interface Heartbeat {
+  /** A state change: write soon (coalesced), not on every message. */
+  touch(): void;
+  /** Writes now and stops the timer. */
+  stop(): void;
+}
+
+/** Coalesces bursts of state changes (a backfill of 1000 rows) into one write. */
+const TOUCH_DELAY_MS = 50;
+
+/** Writes the state file every `intervalMs` and shortly after every state change. */
+export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
+  const { clock } = options;
+  let cancelBeat: (() => void) | undefined;
+  let cancelTouch: (() => void) | undefined;
+  let failing = false;
+  let stopped = false;
+
+  function write(): void {
+    try {
+      writeState(options.path, options.build());
+      if (failing) {
+        failing = false;
+        options.onRecovered?.();
+      }
+    } catch (err) {
+      if (!failing) options.onError?.(`cannot write state file ${options.path}: ${errorMessage(err)}`);
+      failing = true;
+    }
+  }
+
+  function beat(): void {
+    if (stopped) return;
+    write();
+    cancelBeat = clock.setTimeout(beat, options.intervalMs);
+  }
+
+  beat();
+  return {
+    touch() {
+      if (stopped || cancelTouch) return;
+      cancelTouch = clock.setTimeout(() => {
+        cancelTouch = undefined;
+        write();
+      }, TOUCH_DELAY_MS);
+    },
+    stop() {
+      stopped = true;
+      cancelBeat?.();
+      cancelTouch?.();
+      write();
+    },
+  };
+}

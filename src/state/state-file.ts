@@ -1,0 +1,99 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { UserError } from "../errors.ts";
+
+export type RecorderStatus = "starting" | "connected" | "reconnecting" | "stopped";
+
+export interface StreamState {
+  symbol: string;
+  interval: string;
+  /** Open time (ISO, ms, UTC) of the newest candle in the CSV, or null. */
+  last_candle: string | null;
+  candles_written: number;
+  backfilled: number;
+  exchange_gaps: number;
+  /** Open times (ISO) the exchange confirmed it does not have. */
+  exchange_gap_times: string[];
+  csv: string;
+}
+
+/**
+ * The heartbeat state file. Times are ISO 8601 UTC with milliseconds. The kstlib
+ * fields (`timestamp`, `websocket_reconnects`, `candles_received`, `last_candle_time`,
+ * `error`, `heartbeat_sessions`, `metadata`) are kept so its watchdog can read ours.
+ */
+export interface RecorderState {
+  status: RecorderStatus;
+  pid: number;
+  hostname: string;
+  version: string;
+  started_at: string;
+  updated_at: string;
+  last_message_at: string | null;
+  connected_since: string | null;
+  streams: Record<string, StreamState>;
+  candles_written: number;
+  reconnects: number;
+  proactive_restarts: number;
+  backfilled: number;
+  exchange_gaps: number;
+  next_restart_at: string | null;
+  stop_reason: string | null;
+  // kstlib compatibility
+  timestamp: string;
+  websocket_reconnects: number;
+  candles_received: number;
+  last_candle_time: string | null;
+  error: string | null;
+  heartbeat_sessions: number;
+  metadata: Record<string, unknown>;
+}
+
+/** Replaces `path` atomically: temp file in the same directory, fsync, rename, fsync dir. */
+export function writeFileAtomic(path: string, text: string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  try {
+    const dfd = openSync(dir, "r");
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // Some filesystems refuse a directory fsync; the rename is still atomic.
+  }
+}
+
+export function writeState(path: string, state: RecorderState): void {
+  writeFileAtomic(path, JSON.stringify(state, null, 2) + "\n");
+}
+
+/**
+ * Reads a state file, ours or kstlib's (missing fields stay undefined).
+ * An unreadable or malformed file is a UserError naming it.
+ */
+export function readState(path: string): Partial<RecorderState> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UserError(`cannot read state file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}; is the recorder running with --state ${path}?`);
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
+    return value as Partial<RecorderState>;
+  } catch {
+    throw new UserError(`state file ${path} is not valid JSON; it is written atomically, so another program wrote it`);
+  }
+}
