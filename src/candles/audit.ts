@@ -41,7 +41,8 @@ export interface CorruptFinding {
 export interface AuditReport {
   /** null for an empty file. */
   format: CandleFormat | null;
-  header: boolean;
+  /** Line of the header, null when the file has none. */
+  headerLine: number | null;
   /** Line ending of the first line, and whether dump times are in µs: the file's own style, for repairs. */
   crlf: boolean;
   micros: boolean;
@@ -91,7 +92,7 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
   const source = options.source ?? "input";
   const found = { duplicates: new Map<number, DuplicateFinding>(), outOfOrder: [] as TimedFinding[], misaligned: [] as TimedFinding[], corrupt: [] as CorruptFinding[] };
   let format: CandleFormat | undefined;
-  let header = false;
+  let headerLine: number | null = null;
   let headerText = "";
   let crlf = false;
   let micros = false;
@@ -144,7 +145,7 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
     const text = bytesToText(buf, start, crlf ? end - 1 : end);
     format = formatOfHeader(text);
     if (format) {
-      header = true;
+      headerLine = line;
       headerText = text.trim();
       return;
     }
@@ -194,7 +195,7 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
     end() {
       scanner.end();
       if (pending) settleInterval(true);
-      return _report({ format, header, crlf, micros, interval, intervalInferred: !options.interval && !!interval, set, found, options });
+      return _report({ format, headerLine, crlf, micros, interval, intervalInferred: !options.interval && !!interval, set, found, options });
     },
   };
 }
@@ -203,7 +204,7 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
 
 interface ReportParts {
   format: CandleFormat | undefined;
-  header: boolean;
+  headerLine: number | null;
   crlf: boolean;
   micros: boolean;
   interval: Interval | undefined;
@@ -219,7 +220,7 @@ function _report(p: ReportParts): AuditReport {
   const coverage = p.interval ? expectedCoverage(p.interval, first, last, p.options) : { expectedFirst: null, expectedLast: null, headMissing: 0, tailMissing: 0 };
   return {
     format: p.format ?? null,
-    header: p.header,
+    headerLine: p.headerLine,
     crlf: p.crlf,
     micros: p.micros,
     interval: p.interval ?? null,

@@ -45,7 +45,7 @@ export function repairFile(path: string, report: AuditReport, candles: Candle[])
   try {
     const scanner = createLineScanner({
       line(buf, start, end, line, terminated) {
-        if (line === 1 && report.header) return out.bytes(buf, start, end, eol);
+        if (line === report.headerLine) return out.bytes(buf, start, end, eol);
         if (!terminated || plan.skip.has(line) || late.has(line)) return;
         let from = start;
         if (parseCandleRow(buf, start, end, format) !== null) from = findGluedRow(buf, start, end, format);

@@ -118,6 +118,15 @@ describe("--fill", () => {
     expect(readFileSync(`${file}.bak`, "utf8")).toBe(messy.join("\r\n") + "\r\n");
   });
 
+  test("keeps the header where a blank line came before it", async () => {
+    using rest = startFakeKlinesRest({ symbol: "BTCUSDT", interval: "1h", now: NOW });
+    const file = join(dir, "candles_BTCUSDT_1h.csv");
+    writeFileSync(file, `\n${HEADER}\n${exchangeRow(Date.UTC(2024, 0, 1, 0))}\n${exchangeRow(Date.UTC(2024, 0, 1, 2))}\n`);
+    const check = await checkCandleFile(file, options(rest.url, { fill: true }));
+    expect(readFileSync(file, "utf8")).toBe([HEADER, ...[0, 1, 2].map((h) => exchangeRow(Date.UTC(2024, 0, 1, h))), ""].join("\n"));
+    expect(hasFindings(check.report)).toBe(false);
+  });
+
   test("fetches again the candle of a torn last row (the seed's crash)", async () => {
     using rest = startFakeKlinesRest({ symbol: "BTCUSDT", interval: "1h", now: NOW });
     const file = place("torn-tail-1h.csv", "candles_BTCUSDT_1h.csv");
