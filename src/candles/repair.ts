@@ -1,6 +1,5 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatIsoSeconds } from "../time/timestamp.ts";
 import type { AuditReport } from "./audit.ts";
 import { forEachChunk, readLines } from "./audit-file.ts";
 import { createLineScanner } from "./audit-lines.ts";
