@@ -25,8 +25,8 @@ export interface CandleWriter {
   readonly lastOpenTime: number | undefined;
   /** What opening found and fixed: a torn last line cut off, a stale lock taken over. */
   readonly repairs: { tornBytes: number; tornText: string; staleLock?: LockInfo };
-  /** Appends a closed candle unless its open time is not newer than the last row. */
-  append(candle: Candle): "written" | "held" | "duplicate";
+  /** Appends a closed candle unless its open time is not newer than the last row; nothing after close(). */
+  append(candle: Candle): "written" | "held" | "duplicate" | "closed";
   /** Rows accepted but not yet on disk (the disk is failing). */
   readonly heldRows: number;
   readonly bytesWritten: number;
@@ -124,6 +124,7 @@ export function createCandleWriter(options: CandleWriterOptions): CandleWriter {
     },
     repairs: { tornBytes: opened.tornBytes, tornText: opened.tornText, staleLock: lock.takenOver },
     append(candle) {
+      if (closed) return "closed";
       if (lastOpenTime !== undefined && candle.openTime <= lastOpenTime) return "duplicate";
       lastOpenTime = candle.openTime;
       held.push(formatCandleRow(candle, options.columns));

@@ -63,9 +63,9 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
   let cancelHeal: (() => void) | undefined;
 
   function write(candle: Candle, via: "stream" | "backfill"): boolean {
-    if (candle.openTime < expectNext) return false;
+    if (candle.openTime < expectNext || stopper.signal.aborted) return false;
     const result = writer.append(candle);
-    if (result === "duplicate") return false;
+    if (result === "duplicate" || result === "closed") return false;
     expectNext = nextOpenTime(interval, candle.openTime);
     events.written?.(candle, via);
     armHeal();

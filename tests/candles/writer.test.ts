@@ -101,3 +101,15 @@ describe("createCandleWriter", () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });
+
+test("nothing is appended after close(), and the lock is gone", () => {
+  const dir2 = mkdtempSync(join(tmpdir(), "writer-"));
+  const path = join(dir2, "c.csv");
+  const w = createCandleWriter({ path, columns: "basic" });
+  w.append(candle(0));
+  w.close();
+  expect(w.append(candle(1))).toBe("closed");
+  expect(readFileSync(path, "utf8").trimEnd().split("\n")).toHaveLength(2);
+  expect(existsSync(`${path}.lock`)).toBe(false);
+  rmSync(dir2, { recursive: true, force: true });
+});
