@@ -1,5 +1,4 @@
-import type { Interval } from "../../src/time/intervals.ts";
-import { nextOpenTime } from "../../src/time/intervals.ts";
+import { candleOpenAt, nextOpenTime, type Interval } from "../../src/time/intervals.ts";
 
 /** A 12-field kline row as Binance's REST API answers it (decimals as strings). */
 export type KlineRow = [number, string, string, string, string, string, number, string, number, string, string, string];
@@ -55,14 +54,8 @@ export function klineRow(interval: Interval, openTime: number): KlineRow {
   return [openTime, `${p}.12345678`, `${p + 50}.00000001`, `${p - 50}.10000000`, `${p + 1}.00000000`, "0.00000912", close, "123456.78900000", 42, "0.00000456", "61728.39450000", "0"];
 }
 
+/** The first open time at or after `t`. */
 function alignUp(interval: Interval, t: number): number {
-  let open = Date.UTC(1970, 0, 1);
-  if (interval === "1M") {
-    const d = new Date(t);
-    open = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-    return open < t ? nextOpenTime(interval, open) : open;
-  }
-  const size = nextOpenTime(interval, 0);
-  const offset = interval === "1w" ? 4 * 86_400_000 : 0;
-  return Math.ceil((t - offset) / size) * size + offset;
+  const open = candleOpenAt(interval, t);
+  return open < t ? nextOpenTime(interval, open) : open;
 }
