@@ -30,6 +30,7 @@ export default defineCommand({
       try {
         const check = await checkCandleFile(file, options);
         console.log(args.json ? renderGapsJson(check) : renderGapsText(check, { color }).join("\n"));
+        if (args.json && check.report.intervalInferred) console.error(`resilience: ${file}: interval ${check.report.interval} inferred from the data; give --interval to be sure`);
         if (hasFindings(check.report)) exitCode = Math.max(exitCode, 1);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;

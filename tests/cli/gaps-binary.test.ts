@@ -52,6 +52,12 @@ describe("dist/resilience gaps", () => {
     expect(records[1]).toEqual({ file: "seed-clean-1h.csv", interval: "1h", rows: 3, first: "2026-01-27T14:00:00Z", last: "2026-01-27T16:00:00Z", gaps: [], duplicates: [], out_of_order: [], misaligned: [], corrupt: [], head_missing: 0, tail_missing: 0 });
   });
 
+  test("says on stderr when --json output rests on an interval inferred from the data", async () => {
+    const { code, stdout, stderr } = await gaps("gap-1h.csv", "--json");
+    expect([code, JSON.parse(stdout).interval]).toEqual([1, "1h"]);
+    expect(stderr).toBe("resilience: gap-1h.csv: interval 1h inferred from the data; give --interval to be sure\n");
+  });
+
   test.each([
     ["binary.csv", "binary data, not a candle CSV file"],
     ["not-candles.csv", "not a candle file"],
