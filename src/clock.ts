@@ -9,10 +9,17 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): () => void;
 }
 
+/** setTimeout's limit (about 24.8 days); a longer wait (a 1M candle) is chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (left: number) => {
+      handle = left > MAX_TIMER_MS ? setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+    };
+    arm(ms);
     return () => clearTimeout(handle);
   },
 };

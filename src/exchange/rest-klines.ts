@@ -25,6 +25,12 @@ export interface FetchKlinesOptions {
   signal?: AbortSignal;
   /** Per request. @default 15000 */
   timeoutMs?: number;
+  /**
+   * Open time of the candle the live stream says is still open: the last row of a page
+   * counts as closed only before it (besides the server's Date), so a clock-skewed or
+   * replaying exchange never gets an open candle written.
+   */
+  openFrom?: number;
   clock?: Clock;
   fetch?: typeof fetch;
   /** Told about every request made and every retry, for counters and logs. */
@@ -86,7 +92,10 @@ export async function fetchClosedPage(options: FetchKlinesOptions): Promise<Clos
     if (candle.openTime < from) continue;
     if (options.endTime !== undefined && candle.openTime > options.endTime) return { candles, more: false, next: from };
     // A row followed by a later one is closed; the last one only if the server's clock is past it.
-    if (index === rows.length - 1 && candle.closeTime >= serverNow) return { candles, more: false, next: from };
+    const last = index === rows.length - 1;
+    if (last && (candle.closeTime >= serverNow || (options.openFrom !== undefined && candle.openTime >= options.openFrom))) {
+      return { candles, more: false, next: from };
+    }
     candles.push(candle);
   }
   const last = candles[candles.length - 1];

@@ -16,10 +16,14 @@ export interface StreamRecorderOptions {
   interval: Interval;
   writer: CandleWriter;
   clock: Clock;
-  /** First open time to record when the CSV has no rows. */
-  startAt: number;
+  /**
+   * First open time to record when the CSV has no rows (`--since`). Undefined: the
+   * candle the exchange's first message is about, i.e. the first to close after start-up
+   * by the exchange's own clock.
+   */
+  startAt: number | undefined;
   /** One page of closed candles from `from` on (REST, retried until `signal` aborts); `more` when another page follows. */
-  fetchClosed(from: number, signal: AbortSignal): Promise<{ candles: Candle[]; more: boolean }>;
+  fetchClosed(from: number, signal: AbortSignal, openFrom: number | undefined): Promise<{ candles: Candle[]; more: boolean }>;
   events: StreamEvents;
 }
 
@@ -35,12 +39,14 @@ export interface StreamEvents {
 export interface StreamRecorder {
   readonly symbol: string;
   readonly interval: Interval;
-  /** Open time of the next candle the CSV needs. */
-  readonly expectNext: number;
+  /** Open time of the next candle the CSV needs (undefined until the first message of a fresh CSV). */
+  readonly expectNext: number | undefined;
   readonly pending: number;
   readonly backfilling: boolean;
   /** A closed (x:true) candle from the stream. */
   onClosed(candle: Candle): "written" | "duplicate" | "held";
+  /** An in-progress (x:false) update: on a fresh CSV, the first one says where to start. */
+  onLive(candle: Candle): void;
   /** Fetch whatever closed since the last row (after a (re)connect, a hole, a missed close). */
   requestBackfill(reason: string): void;
   stop(): void;
@@ -57,13 +63,16 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
   const events = options.events;
   const held = new Map<number, { candle: Candle; since: number }>();
   const stopper = new AbortController();
-  let expectNext = writer.lastOpenTime !== undefined ? nextOpenTime(interval, writer.lastOpenTime) : options.startAt;
+  // `let` narrowed through closures: read it as `expectNext!` only where it is known to be set.
+  let expectNext: number | undefined = writer.lastOpenTime !== undefined ? nextOpenTime(interval, writer.lastOpenTime) : options.startAt;
+  /** The newest candle the stream shows open (its in-progress updates, or the one after a close). */
+  let liveOpen: number | undefined;
   let running = false;
   let again = false;
   let cancelHeal: (() => void) | undefined;
 
   function write(candle: Candle, via: "stream" | "backfill"): boolean {
-    if (candle.openTime < expectNext || stopper.signal.aborted) return false;
+    if (expectNext === undefined || candle.openTime < expectNext || stopper.signal.aborted) return false;
     const result = writer.append(candle);
     if (result === "duplicate" || result === "closed") return false;
     expectNext = nextOpenTime(interval, candle.openTime);
@@ -74,6 +83,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
 
   function drainHeld(): void {
     for (;;) {
+      if (expectNext === undefined) return;
       for (const t of held.keys()) if (t < expectNext) held.delete(t);
       const next = held.get(expectNext);
       if (!next) return;
@@ -85,6 +95,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
   /** When the candle we wait for should have closed, check REST if its close event is late. */
   function armHeal(): void {
     cancelHeal?.();
+    if (expectNext === undefined) return;
     const closesAt = nextOpenTime(interval, expectNext);
     const waitFor = expectNext;
     cancelHeal = clock.setTimeout(() => {
@@ -97,11 +108,11 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
     while (!stopper.signal.aborted) {
       again = false;
       const lastClosed = previousOpenTime(interval, candleOpenAt(interval, clock.now()));
-      if (expectNext > lastClosed && held.size === 0) return;
+      if (expectNext === undefined || (expectNext > lastClosed && held.size === 0)) return;
       let candles: Candle[];
       let more: boolean;
       try {
-        ({ candles, more } = await options.fetchClosed(expectNext, stopper.signal));
+        ({ candles, more } = await options.fetchClosed(expectNext, stopper.signal, liveOpen));
       } catch (err) {
         if (stopper.signal.aborted) return;
         events.warn?.(`backfill of ${options.symbol}@${interval} failed: ${errorMessage(err)}; retrying in 60s`);
@@ -110,8 +121,8 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       }
       const written: Candle[] = [];
       for (const candle of candles) {
-        if (candle.openTime < expectNext) continue;
-        if (candle.openTime > expectNext) reportExchangeGap(expectNext, candle.openTime);
+        if (candle.openTime < expectNext!) continue;
+        if (candle.openTime > expectNext!) reportExchangeGap(expectNext!, candle.openTime);
         if (write(candle, "backfill")) written.push(candle);
       }
       if (written.length > 0) events.backfilled?.(written);
@@ -121,7 +132,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       if (held.size === 0) {
         if (again) continue;
         // REST lags the stream by a moment: a candle that has closed may not be served yet.
-        const stillMissing = expectNext <= previousOpenTime(interval, candleOpenAt(interval, clock.now()));
+        const stillMissing = expectNext! <= previousOpenTime(interval, candleOpenAt(interval, clock.now()));
         if (!stillMissing || lagTry >= REST_LAG_RETRY_MS.length) return;
         await sleep(clock, REST_LAG_RETRY_MS[lagTry++]!, stopper.signal);
         continue;
@@ -130,7 +141,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       const oldest = Math.min(...[...held.values()].map((h) => h.since));
       if (clock.now() - oldest >= HOLD_LIMIT_MS) {
         const first = Math.min(...held.keys());
-        events.unrepaired?.(expectNext, first);
+        events.unrepaired?.(expectNext!, first);
         expectNext = first;
         drainHeld();
         continue;
@@ -157,7 +168,16 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
     get backfilling() {
       return running;
     },
+    onLive(candle) {
+      if (liveOpen === undefined || candle.openTime > liveOpen) liveOpen = candle.openTime;
+      if (expectNext !== undefined) return;
+      expectNext = candle.openTime;
+      armHeal();
+    },
     onClosed(candle) {
+      const after = nextOpenTime(interval, candle.openTime);
+      if (liveOpen === undefined || after > liveOpen) liveOpen = after;
+      if (expectNext === undefined) expectNext = candle.openTime;
       if (candle.openTime < expectNext) return "duplicate";
       if (candle.openTime === expectNext) return write(candle, "stream") ? (drainHeld(), "written") : "duplicate";
       if (!held.has(candle.openTime)) held.set(candle.openTime, { candle, since: clock.now() });

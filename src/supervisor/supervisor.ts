@@ -11,7 +11,8 @@ import { fetchClosedPage } from "../exchange/rest-klines.ts";
 import { backoffDelayMs } from "../stream/backoff.ts";
 import { combinedStreamUrl, parseStreamMessage } from "../stream/binance.ts";
 import { openConnection, type CloseInfo, type Connection } from "../stream/connection.ts";
-import { candleOpenAt, isAligned, nextOpenTime } from "../time/intervals.ts";
+import { candleOpenAt, intervalMs, isAligned, nextOpenTime } from "../time/intervals.ts";
+import { formatIsoSeconds } from "../time/timestamp.ts";
 import type { RecorderEvent } from "./events.ts";
 import { nextRestartPlan } from "./restart-schedule.ts";
 import { createStreamRecorder, type StreamRecorder } from "./stream-recorder.ts";
@@ -145,16 +146,20 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     const stale = writer.repairs.staleLock;
     if (stale) emit({ type: "warning", message: `${path}: took over the lock of pid ${stale.pid}, which is no longer running` });
     streamStats.lastCandle = writer.lastOpenTime;
-    const startAt = config.since !== undefined ? _alignUp(interval, config.since) : candleOpenAt(interval, clock.now());
+    if (writer.lastOpenTime !== undefined && writer.lastOpenTime > clock.now() + intervalMs(interval)) {
+      writer.close();
+      throw new UserError(`the last row of ${path} is in the future (${formatIsoSeconds(writer.lastOpenTime)}); check this machine's clock, or the file with 'resilience gaps ${path}'`);
+    }
+    const startAt = config.since !== undefined ? _alignUp(interval, config.since) : undefined;
     const recorder = createStreamRecorder({
       symbol,
       interval,
       writer,
       clock,
       startAt,
-      fetchClosed: (from, signal) =>
+      fetchClosed: (from, signal, openFrom) =>
         fetchClosedPage({
-          restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock,
+          restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock, openFrom,
           onRequest: () => counters.restCalls++,
           onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),
         }),
@@ -214,6 +219,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         }
         s.liveAt = counters.lastMessageAt;
         if (msg.closed) entry.recorder.onClosed(msg.candle);
+        else entry.recorder.onLive(msg.candle);
         if (candidate && conn === candidate.conn) checkSwap();
         return;
       }
@@ -352,7 +358,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     if (!candidate || candidate.conn.messages === 0) return;
     if (clock.now() < candidate.boundary) return;
     const boundary = candidate.boundary;
-    const written = [...byKey.values()].every((s) => !isAligned(s.recorder.interval, boundary) || s.recorder.expectNext >= boundary);
+    const written = [...byKey.values()].every((s) => !isAligned(s.recorder.interval, boundary) || (s.recorder.expectNext ?? boundary) >= boundary);
     if (written) swap();
   }
 

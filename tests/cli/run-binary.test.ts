@@ -41,6 +41,7 @@ describe("bad input: one line on stderr, exit 2, no stack trace", () => {
     ["symbol and symbols both", ["run", "--config", "b.yml", ...OFFLINE], /both binance.stream.symbol and binance.stream.symbols are set/, (d) => writeFileSync(join(d, "b.yml"), "binance:\n  stream:\n    symbol: btcusdt\n    symbols: [ethusdt]\n")],
     ["an --out under a file", ["run", "--out", "file.txt/sub", ...OFFLINE], /cannot create the output directory file.txt\/sub/, (d) => writeFileSync(join(d, "file.txt"), "x")],
     ["a CSV with a foreign header", ["run", "--out", "o", ...OFFLINE], /does not start with the header/, (d) => (mkdirSync(join(d, "o")), writeFileSync(join(d, "o/candles_BTCUSDT_1h.csv"), "a,b\n1,2\n"))],
+    ["a CSV whose last row is in the future", ["run", "--out", "o", ...OFFLINE], /last row of .* is in the future \(2099-01-01T00:00:00Z\)/, (d) => (mkdirSync(join(d, "o")), writeFileSync(join(d, "o/candles_BTCUSDT_1h.csv"), "timestamp,open,high,low,close,volume\n2099-01-01T00:00:00Z,1,1,1,1,1\n"))],
     ["a CSV locked by a live recorder", ["run", "--out", "o", ...OFFLINE], new RegExp(`being recorded by pid ${process.pid}`), (d) => (mkdirSync(join(d, "o")), writeFileSync(join(d, "o/candles_BTCUSDT_1h.csv.lock"), JSON.stringify({ pid: process.pid, hostname: hostname() })))],
   ];
   test.each(cases)("%s", async (_name, args, message, setup) => {

@@ -152,3 +152,19 @@ test("--since backfills history page by page (1000 per request) before the live 
   expect(pages.slice(0, 2)).toEqual([1000, 1000]);
   expect(sup.counters.restCalls).toBeGreaterThanOrEqual(3);
 }, 30_000);
+
+test("on a fresh CSV the exchange's clock decides where recording starts, and an open candle is never written (an exchange a day behind)", async () => {
+  const behind = { now: () => Date.now() - 86_400_000, setTimeout: (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } };
+  exchange = await startExchange({ symbols: SYMBOLS, seed: 8, clock: behind, log: () => {} });
+  const sup = start({ restartEvery: "0", symbol: "BTCUSDT" });
+  await waitFor("connected", () => sup.status === "connected");
+  await sleep(1500);
+  exchange.drop(); // the backfill after the reconnect must not take the open candle for a closed one
+  await waitFor("reconnected", () => sup.counters.reconnects >= 1 && sup.status === "connected");
+  await sleep(2500);
+  sup.stop("test over");
+  const times = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s");
+  expect(times.length).toBeGreaterThanOrEqual(3);
+  expect(times[0]).toBeLessThan(Date.now() - 86_000_000);
+  expect(times[times.length - 1]).toBeLessThan(behind.now());
+}, 20_000);
