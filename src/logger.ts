@@ -9,13 +9,15 @@ const LEVEL_NAMES: Record<string, string> = {
   fatal: "ERROR", error: "ERROR", warn: "WARN", log: "INFO", info: "INFO", success: "INFO", ready: "INFO", start: "INFO", box: "INFO", debug: "DEBUG", trace: "TRACE", verbose: "DEBUG",
 };
 
-let sink: LogSink = (line) => writeStdout(`${line}\n`);
+let sink: LogSink = (line) => printLine(line);
 
 /**
- * Writes to stdout synchronously, so the last lines before an exit are never lost when
- * stdout is a pipe (journald, `| tee`); falls back to the stream if the fd would block.
+ * Writes a line to stdout synchronously, so lines keep their order with the logs and the
+ * last ones before an exit are never lost when stdout is a pipe (journald, `| tee`);
+ * falls back to the stream if the fd would block.
  */
-function writeStdout(text: string): void {
+export function printLine(line: string): void {
+  const text = `${line}\n`;
   try {
     writeSync(1, text);
   } catch {

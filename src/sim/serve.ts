@@ -1,11 +1,12 @@
 import { UserError } from "../errors.ts";
+import { printLine } from "../logger.ts";
 import { startExchange, type ExchangeOptions } from "./exchange.ts";
 
 /**
  * Runs the simulated exchange for `resilience simulate`: prints `listening on URL` as the
  * first line on stdout, then serves until SIGINT or SIGTERM and stops cleanly.
  */
-export async function serveUntilSignal(options: ExchangeOptions, print: (line: string) => void = (line) => console.log(line)): Promise<void> {
+export async function serveUntilSignal(options: ExchangeOptions, print: (line: string) => void = printLine): Promise<void> {
   const exchange = await _start(options);
   print(`listening on ${exchange.url}`);
   await new Promise<void>((resolve) => {

@@ -17,7 +17,8 @@ async function firstLine(stream: ReadableStream<Uint8Array>) {
     if (done) break;
     text += decoder.decode(value);
   }
-  return { line: text.split("\n")[0]!, rest: reader };
+  const cut = text.indexOf("\n");
+  return { line: text.slice(0, cut < 0 ? undefined : cut), after: cut < 0 ? "" : text.slice(cut + 1), rest: reader };
 }
 
 describe("resilience simulate", () => {
@@ -42,9 +43,9 @@ describe("resilience simulate", () => {
   test("logs each fault it fires", async () => {
     const child = spawnSimulate(["--port", "0", "--faults", "garbage@0s,rest5xx:2@0s"], { RESILIENCE_LOG_LEVEL: "3" });
     try {
-      const { line, rest } = await firstLine(child.stdout);
+      const { line, after, rest } = await firstLine(child.stdout);
       expect(line).toStartWith("listening on ");
-      let text = "";
+      let text = after;
       const decoder = new TextDecoder();
       const deadline = Date.now() + 5000;
       while (!text.includes("rest5xx:2") && Date.now() < deadline) {
