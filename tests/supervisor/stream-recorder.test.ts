@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Candle } from "../../src/candles/candle.ts";
+import { createCandleWriter, type CandleWriter } from "../../src/candles/writer.ts";
+import { createStreamRecorder, HOLD_LIMIT_MS, type StreamRecorder } from "../../src/supervisor/stream-recorder.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
+
+const M = 60_000;
+const T0 = Date.UTC(2024, 0, 1, 12);
+let dir: string;
+let writer: CandleWriter;
+let clock: FakeClock;
+let recorder: StreamRecorder | undefined;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "rec-"));
+  writer = createCandleWriter({ path: join(dir, "c.csv"), columns: "basic" });
+  clock = new FakeClock(T0);
+});
+afterEach(() => {
+  recorder?.stop();
+  writer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function candle(i: number): Candle {
+  const t = T0 + i * M;
+  return { symbol: "BTCUSDT", interval: "1m", openTime: t, closeTime: t + M - 1, open: `${i}.5`, high: `${i}.9`, low: `${i}.1`, close: `${i}.7`, volume: "1", quoteVolume: "1", trades: 1, takerBuyBase: "0", takerBuyQuote: "0" };
+}
+const rows = () => readFileSync(join(dir, "c.csv"), "utf8").trim().split("\n").slice(1).map((l) => (Date.parse(l.split(",")[0]!) - T0) / M);
+
+/** The exchange's REST side: the candles it has, closed ones only by the fake clock. */
+function exchangeWith(has: (i: number) => boolean) {
+  const calls: number[] = [];
+  const fetchClosed = async (from: number) => {
+    calls.push((from - T0) / M);
+    const out: Candle[] = [];
+    for (let i = (from - T0) / M; T0 + (i + 1) * M <= clock.now(); i++) if (has(i)) out.push(candle(i));
+    return { candles: out, more: false };
+  };
+  return { calls, fetchClosed };
+}
+
+function start(has: (i: number) => boolean = () => true) {
+  const ex = exchangeWith(has);
+  const events: string[] = [];
+  recorder = createStreamRecorder({
+    symbol: "BTCUSDT", interval: "1m", writer, clock, startAt: T0, fetchClosed: ex.fetchClosed,
+    events: {
+      exchangeGap: (t) => events.push(`gap ${t.map((x) => (x - T0) / M).join(",")}`),
+      unrepaired: (a, b) => events.push(`unrepaired ${(a - T0) / M}..${(b - T0) / M}`),
+    },
+  });
+  return { ...ex, events };
+}
+
+test("a candle after a hole is held while REST fills the hole, then all are written in order", async () => {
+  const ex = start();
+  await clock.advance(M);
+  expect(recorder!.onClosed(candle(0))).toBe("written");
+  await clock.advance(M + 500); // candle 1 closed but its close event was lost; 2's event comes first
+  expect(recorder!.onClosed(candle(2))).toBe("held");
+  expect(rows()).toEqual([0]);
+  await clock.advance(10);
+  expect(rows()).toEqual([0, 1, 2]);
+  expect(ex.calls).toEqual([1]);
+});
+
+test("closes lost while nobody noticed are fetched one by one, each a few seconds after its close", async () => {
+  const ex = start();
+  await clock.advance(M);
+  recorder!.onClosed(candle(0));
+  await clock.advance(3 * M);
+  expect(recorder!.onClosed(candle(3))).toBe("written");
+  expect(rows()).toEqual([0, 1, 2, 3]);
+  expect(ex.calls).toEqual([1, 2]);
+});
+
+test("a missing close event is fetched over REST a few seconds after the candle closed", async () => {
+  const ex = start();
+  await clock.advance(M);
+  recorder!.onClosed(candle(0));
+  await clock.advance(M + 3000);
+  expect(ex.calls).toEqual([]);
+  await clock.advance(1500);
+  expect(ex.calls).toEqual([1]);
+  expect(rows()).toEqual([0, 1]);
+});
+
+test("a candle the exchange does not have is an exchange gap once a later one exists, never retried", async () => {
+  const ex = start((i) => i !== 2);
+  await clock.advance(M);
+  recorder!.onClosed(candle(0));
+  recorder!.onClosed(candle(0)); // a duplicate close event
+  await clock.advance(M);
+  recorder!.onClosed(candle(1));
+  await clock.advance(2 * M);
+  recorder!.onClosed(candle(3));
+  await clock.advance(10);
+  expect(rows()).toEqual([0, 1, 3]);
+  expect(ex.events).toEqual(["gap 2"]);
+  await clock.advance(10 * M);
+  expect(ex.events).toEqual(["gap 2"]);
+});
+
+test("REST down for longer than the hold limit: later candles are written after the hole, said loudly", async () => {
+  const events: string[] = [];
+  recorder = createStreamRecorder({
+    symbol: "BTCUSDT", interval: "1m", writer, clock, startAt: T0,
+    fetchClosed: async () => ({ candles: [], more: false }), // REST answers nothing, ever
+    events: { unrepaired: (a, b) => events.push(`${(a - T0) / M}..${(b - T0) / M}`) },
+  });
+  await clock.advance(M);
+  recorder.onClosed(candle(0));
+  await clock.advance(2 * M);
+  recorder.onClosed(candle(2));
+  await clock.advance(HOLD_LIMIT_MS - 3 * M);
+  expect(rows()).toEqual([0]);
+  await clock.advance(5 * M);
+  expect(events).toEqual(["1..2"]);
+  expect(rows().slice(0, 2)).toEqual([0, 2]);
+});
