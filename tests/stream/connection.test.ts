@@ -10,7 +10,7 @@ function silentServer(onOpen?: (ws: Bun.ServerWebSocket<unknown>) => void) {
   server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
-    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response("no", { status: 400 })),
+    fetch: (req, srv) => (srv.upgrade(req, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
     websocket: { open: (ws) => (ws.send("hello"), onOpen?.(ws)), message() {} },
   });
   return `ws://127.0.0.1:${server.port}/stream`;
