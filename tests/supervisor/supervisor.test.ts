@@ -168,3 +168,21 @@ test("on a fresh CSV the exchange's clock decides where recording starts, and an
   expect(times[0]).toBeLessThan(Date.now() - 86_000_000);
   expect(times[times.length - 1]).toBeLessThan(behind.now());
 }, 20_000);
+
+test("make-before-break: a new connection that cannot open is abandoned and the old one kept, without a disconnect or a lost candle", async () => {
+  exchange = await startExchange({ symbols: SYMBOLS, seed: 9, log: () => {} });
+  const events: RecorderEvent[] = [];
+  const sup = start({ restartEvery: "4s", symbol: "ETHUSDT" }, events);
+  await waitFor("connected", () => sup.status === "connected");
+  await waitFor("a proactive restart", () => sup.counters.proactiveRestarts >= 1, 12_000);
+  const nextAt = sup.counters.nextRestartAt!;
+  await waitFor("shortly before the next boundary's margin", () => Date.now() > nextAt - 1500, 8000);
+  exchange.refuse(3000);
+  await waitFor("the restart abandoned", () => events.some((e) => e.type === "proactive_restart_abandoned" && e.boundary === nextAt), 8000);
+  expect(events.filter((e) => e.type === "disconnected")).toEqual([]);
+  expect(sup.status).toBe("connected");
+  await sleep(1500);
+  sup.stop("test over");
+  checkCsvAgainstTruth(join(dir, "candles_ETHUSDT_1s.csv"), exchange, "ETHUSDT", "1s");
+  expect(exchange.stats().openConnections).toBeLessThanOrEqual(1);
+}, 30_000);
