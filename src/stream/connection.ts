@@ -18,7 +18,7 @@ export interface CloseInfo {
 export interface ConnectionOptions {
   url: string;
   clock: Clock;
-  /** No frame, ping or pong for this long = dead: terminate. */
+  /** No message or pong for this long = dead: terminate. */
   staleAfterMs: number;
   /** @default 10000 */
   connectTimeoutMs?: number;
@@ -48,7 +48,7 @@ let nextId = 1;
 
 /**
  * One WebSocket connection with a stale-data watchdog: Bun's client never notices a
- * frozen peer by itself, so any frame, ping or pong counts as alive and silence for
+ * frozen peer by itself, so any message (or pong) counts as alive and silence for
  * `staleAfterMs` terminates it. Reconnecting is the caller's policy.
  */
 export function openConnection(options: ConnectionOptions): Connection {
@@ -148,7 +148,9 @@ export function openConnection(options: ConnectionOptions): Connection {
     const data = event.data;
     options.onMessage(typeof data === "string" ? data : Buffer.from(data as ArrayBuffer).toString("utf8"), conn);
   });
-  socket.addEventListener("ping" as "open", () => alive());
+  // The server's pings are answered by the runtime but prove nothing about the data: a
+  // stream can keep pinging while sending no klines (a known Binance failure). Only data
+  // frames, and pongs to pings of our own, count as alive.
   socket.addEventListener("pong" as "open", () => alive());
   socket.addEventListener("error", (event: Event) => {
     error = (event as ErrorEvent).message || "connection error";

@@ -110,3 +110,17 @@ test("close() of an unresponsive peer falls back to terminate after 2 s", async 
   expect(c.closed!.code).toBe(1006);
   listener.stop(true);
 });
+
+test("server pings alone do not keep a connection alive: a stream that pings but sends no data is stale", async () => {
+  const clock = new FakeClock();
+  let peer: Bun.ServerWebSocket<unknown> | undefined;
+  const c = connect(silentServer((ws) => (peer = ws)), clock, 10_000);
+  await until(() => c.messages.length === 1);
+  for (let i = 0; i < 3; i++) {
+    peer!.ping("keepalive");
+    await Bun.sleep(20);
+    await clock.advance(4_000);
+  }
+  await until(() => c.closed !== undefined);
+  expect(c.closed!.stale).toBe(true);
+});
