@@ -433,6 +433,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       }
       counters.nextRestartAt = undefined;
       counters.nextRetryAt = undefined;
+      counters.connectedSince = undefined;
       setStatus("stopped");
       emit({ type: "stopped", reason });
     },
