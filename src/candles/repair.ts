@@ -6,6 +6,7 @@ import { createLineScanner } from "./audit-lines.ts";
 import { findGluedRow, parseCandleRow, parsedRow, rowTextOf, type CandleFormat } from "./audit-row.ts";
 import type { Candle } from "./candle.ts";
 import { formatCandleRow } from "./csv.ts";
+import { syncDirectory } from "../state/state-file.ts";
 
 export interface RepairResult {
   /** Where the original is kept. */
@@ -62,7 +63,7 @@ export function repairFile(path: string, report: AuditReport, candles: Candle[])
     const backup = _backupName(path);
     _keepOriginal(path, backup);
     renameSync(tmp, path);
-    _syncDir(dirname(path));
+    syncDirectory(dirname(path));
     return { backup, added: plan.inserts.size, dropped: plan.skip.size, moved: late.size };
   } catch (err) {
     out.abort();
@@ -186,15 +187,3 @@ function _keepOriginal(path: string, backup: string): void {
   }
 }
 
-function _syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every filesystem lets a directory be opened or synced; the rename is done.
-  }
-}

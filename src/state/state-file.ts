@@ -62,12 +62,17 @@ export function writeFileAtomic(path: string, text: string): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  syncDirectory(dir);
+}
+
+/** fsyncs a directory, so a rename in it survives a power cut; best effort. */
+export function syncDirectory(dir: string): void {
   try {
-    const dfd = openSync(dir, "r");
+    const fd = openSync(dir, "r");
     try {
-      fsyncSync(dfd);
+      fsyncSync(fd);
     } finally {
-      closeSync(dfd);
+      closeSync(fd);
     }
   } catch {
     // Some filesystems refuse a directory fsync; the rename is still atomic.
