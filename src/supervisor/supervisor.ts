@@ -1,21 +1,14 @@
-import { mkdirSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../clock.ts";
-import { UserError, errorMessage } from "../errors.ts";
 import { streamKey } from "../candles/candle.ts";
-import { csvFileName } from "../candles/csv.ts";
-import { createCandleWriter, type CandleWriter } from "../candles/writer.ts";
 import type { ResolvedConfig } from "../config/load.ts";
-import { fetchClosedPage } from "../exchange/rest-klines.ts";
 import { backoffDelayMs } from "../stream/backoff.ts";
 import { combinedStreamUrl, parseStreamMessage } from "../stream/binance.ts";
 import { openConnection, type CloseInfo, type Connection } from "../stream/connection.ts";
-import { candleOpenAt, intervalMs, isAligned, nextOpenTime } from "../time/intervals.ts";
-import { formatIsoSeconds } from "../time/timestamp.ts";
+import { isAligned } from "../time/intervals.ts";
 import type { RecorderEvent } from "./events.ts";
 import { nextRestartPlan } from "./restart-schedule.ts";
-import { createStreamRecorder, type StreamRecorder } from "./stream-recorder.ts";
+import { openStreams, type RecordedStream } from "./open-streams.ts";
 import { buildRecorderState, type RecorderCounters, type StreamStats } from "./recorder-state.ts";
 import type { RecorderState, RecorderStatus } from "../state/state-file.ts";
 
@@ -23,7 +16,6 @@ import type { RecorderState, RecorderStatus } from "../state/state-file.ts";
 export const CANDIDATE_TIMEOUT_MS = 30_000;
 /** A connection that lived this long resets the backoff (first retry immediate again). */
 const STABLE_UPTIME_MS = 5000;
-const RECENT_CANDLES = 120;
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
@@ -82,7 +74,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     error: undefined,
   };
   const stats: StreamStats[] = [];
-  const byKey = new Map<string, { stats: StreamStats; recorder: StreamRecorder; writer: CandleWriter }>();
+  const byKey = new Map<string, RecordedStream>();
 
   let active: Connection | undefined;
   let candidate: { conn: Connection; boundary: number; cancel: (() => void)[] } | undefined;
@@ -101,99 +93,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     changed();
   }
 
-  // --- streams and files ---
-
-  function openStreams(): void {
-    const outDir = resolve(config.outDir);
-    try {
-      mkdirSync(outDir, { recursive: true });
-      if (!statSync(outDir).isDirectory()) throw new Error("not a directory");
-    } catch (err) {
-      throw new UserError(`cannot create the output directory ${config.outDir}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; choose another --out`);
+  function openAll(): void {
+    for (const stream of openStreams({ config, clock, emit, changed, onRestRequest: () => counters.restCalls++ })) {
+      stats.push(stream.stats);
+      byKey.set(stream.stats.key, stream);
     }
-    try {
-      for (const symbol of config.symbols) {
-        for (const interval of config.intervals) openStream(join(outDir, csvFileName(symbol, interval)), symbol, interval);
-      }
-    } catch (err) {
-      for (const s of byKey.values()) s.writer.close();
-      byKey.clear();
-      throw err;
-    }
-  }
-
-  function openStream(path: string, symbol: string, interval: (typeof config.intervals)[number]): void {
-    const key = streamKey(symbol, interval);
-    const streamStats: StreamStats = {
-      key, symbol, interval, csv: path,
-      lastCandle: undefined, candlesWritten: 0, backfilled: 0, exchangeGaps: 0, exchangeGapTimes: [],
-      livePrice: undefined, previousPrice: undefined, liveAt: undefined, recent: [], csvBytes: 0, lastSyncAt: undefined,
-    };
-    const writer = createCandleWriter({
-      path,
-      columns: config.columns,
-      clock,
-      onFailing: (error, heldRows) => emitFor("csv_write_failing", { error: `${error} (${heldRows} rows held in memory, retrying)` }),
-      onRecovered: () => emitFor("csv_write_recovered", {}),
-    });
-    function emitFor(type: "csv_write_failing" | "csv_write_recovered", extra: { error?: string }) {
-      emit({ type, symbol, interval, error: extra.error ?? "" } as RecorderEvent);
-      changed();
-    }
-    if (writer.repairs.tornBytes > 0) {
-      emit({ type: "warning", message: `${path}: cut a torn last line of ${writer.repairs.tornBytes} bytes left by a crash: "${writer.repairs.tornText.slice(0, 80)}"` });
-    }
-    const stale = writer.repairs.staleLock;
-    if (stale) emit({ type: "warning", message: `${path}: took over the lock of pid ${stale.pid}, which is no longer running` });
-    streamStats.lastCandle = writer.lastOpenTime;
-    if (writer.lastOpenTime !== undefined && writer.lastOpenTime > clock.now() + intervalMs(interval)) {
-      writer.close();
-      throw new UserError(`the last row of ${path} is in the future (${formatIsoSeconds(writer.lastOpenTime)}); check this machine's clock, or the file with 'resilience gaps ${path}'`);
-    }
-    const startAt = config.since !== undefined ? _alignUp(interval, config.since) : undefined;
-    const recorder = createStreamRecorder({
-      symbol,
-      interval,
-      writer,
-      clock,
-      startAt,
-      fetchClosed: (from, signal, openFrom) =>
-        fetchClosedPage({
-          restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock, openFrom,
-          onRequest: () => counters.restCalls++,
-          onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),
-        }),
-      events: {
-        written(candle, via) {
-          streamStats.candlesWritten++;
-          if (via === "backfill") streamStats.backfilled++;
-          streamStats.lastCandle = candle.openTime;
-          streamStats.recent.push(candle);
-          if (streamStats.recent.length > RECENT_CANDLES) streamStats.recent.shift();
-          streamStats.csvBytes = writer.bytesWritten;
-          streamStats.lastSyncAt = writer.lastSyncAt;
-          changed();
-        },
-        backfilled(candles) {
-          emit({ type: "backfill_repaired", symbol, interval, candles });
-        },
-        exchangeGap(openTimes) {
-          streamStats.exchangeGaps += openTimes.length;
-          streamStats.exchangeGapTimes.push(...openTimes);
-          if (streamStats.exchangeGapTimes.length > 100) streamStats.exchangeGapTimes.splice(0, streamStats.exchangeGapTimes.length - 100);
-          emit({ type: "exchange_gap", symbol, interval, openTimes });
-          changed();
-        },
-        unrepaired(from, to) {
-          emit({ type: "unrepaired_hole", symbol, interval, from, to });
-        },
-        warn(message) {
-          emit({ type: "warning", message });
-        },
-      },
-    });
-    stats.push(streamStats);
-    byKey.set(key, { stats: streamStats, recorder, writer });
   }
 
   function backfillAll(reason: string): void {
@@ -407,7 +311,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   const supervisor: Supervisor = {
     start() {
-      openStreams();
+      openAll();
       emit({ type: "started", streams: [...byKey.keys()] });
       backfillAll("start-up");
       connect();
@@ -453,12 +357,4 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     },
   };
   return supervisor;
-}
-
-// --- internal ---
-
-/** First open time at or after `t`. */
-function _alignUp(interval: Parameters<typeof candleOpenAt>[0], t: number): number {
-  const open = candleOpenAt(interval, t);
-  return open === t ? t : nextOpenTime(interval, open);
 }

@@ -1,0 +1,136 @@
+import { mkdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Clock } from "../clock.ts";
+import { UserError, errorMessage } from "../errors.ts";
+import { streamKey } from "../candles/candle.ts";
+import { csvFileName } from "../candles/csv.ts";
+import { createCandleWriter, type CandleWriter } from "../candles/writer.ts";
+import type { ResolvedConfig } from "../config/load.ts";
+import { fetchClosedPage } from "../exchange/rest-klines.ts";
+import { candleOpenAt, intervalMs, nextOpenTime, type Interval } from "../time/intervals.ts";
+import { formatIsoSeconds } from "../time/timestamp.ts";
+import type { RecorderEvent } from "./events.ts";
+import type { StreamStats } from "./recorder-state.ts";
+import { createStreamRecorder, type StreamRecorder } from "./stream-recorder.ts";
+
+/** Closed candles kept per stream for the dashboard's table and chart. */
+const RECENT_CANDLES = 120;
+/** Exchange-gap open times kept per stream in the state file. */
+const GAP_TIMES_KEPT = 100;
+
+/** One (symbol, interval): its CSV writer, its recorder, and its counters. */
+export interface RecordedStream {
+  stats: StreamStats;
+  recorder: StreamRecorder;
+  writer: CandleWriter;
+}
+
+export interface OpenStreamsOptions {
+  config: ResolvedConfig;
+  clock: Clock;
+  emit(event: RecorderEvent): void;
+  changed(): void;
+  onRestRequest(): void;
+}
+
+/**
+ * Creates --out and opens one CSV per (symbol, interval), each with its recorder. Any
+ * failure (an unusable --out, a foreign header, a live lock, a last row in the future)
+ * closes what was opened and throws a UserError.
+ */
+export function openStreams(options: OpenStreamsOptions): RecordedStream[] {
+  const { config } = options;
+  const outDir = resolve(config.outDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+    if (!statSync(outDir).isDirectory()) throw new Error("not a directory");
+  } catch (err) {
+    throw new UserError(`cannot create the output directory ${config.outDir}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; choose another --out`);
+  }
+  const opened: RecordedStream[] = [];
+  try {
+    for (const symbol of config.symbols) {
+      for (const interval of config.intervals) opened.push(_openStream(options, join(outDir, csvFileName(symbol, interval)), symbol, interval));
+    }
+  } catch (err) {
+    for (const s of opened) s.writer.close();
+    throw err;
+  }
+  return opened;
+}
+
+// --- internal ---
+
+function _openStream(options: OpenStreamsOptions, path: string, symbol: string, interval: Interval): RecordedStream {
+  const { config, clock, emit, changed } = options;
+  const stats: StreamStats = {
+    key: streamKey(symbol, interval), symbol, interval, csv: path,
+    lastCandle: undefined, candlesWritten: 0, backfilled: 0, exchangeGaps: 0, exchangeGapTimes: [],
+    livePrice: undefined, previousPrice: undefined, liveAt: undefined, recent: [], csvBytes: 0, lastSyncAt: undefined,
+  };
+  const writer = createCandleWriter({
+    path,
+    columns: config.columns,
+    clock,
+    onFailing(error, heldRows) {
+      emit({ type: "csv_write_failing", symbol, interval, error: `${error} (${heldRows} rows held in memory, retrying)` });
+      changed();
+    },
+    onRecovered() {
+      emit({ type: "csv_write_recovered", symbol, interval });
+      changed();
+    },
+  });
+  if (writer.repairs.tornBytes > 0) {
+    emit({ type: "warning", message: `${path}: cut a torn last line of ${writer.repairs.tornBytes} bytes left by a crash: "${writer.repairs.tornText.slice(0, 80)}"` });
+  }
+  const stale = writer.repairs.staleLock;
+  if (stale) emit({ type: "warning", message: `${path}: took over the lock of pid ${stale.pid}, which is no longer running` });
+  stats.lastCandle = writer.lastOpenTime;
+  if (writer.lastOpenTime !== undefined && writer.lastOpenTime > clock.now() + intervalMs(interval)) {
+    writer.close();
+    throw new UserError(`the last row of ${path} is in the future (${formatIsoSeconds(writer.lastOpenTime)}); check this machine's clock, or the file with 'resilience gaps ${path}'`);
+  }
+  const recorder = createStreamRecorder({
+    symbol,
+    interval,
+    writer,
+    clock,
+    startAt: config.since !== undefined ? _alignUp(interval, config.since) : undefined,
+    fetchClosed: (from, signal, openFrom) =>
+      fetchClosedPage({
+        restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock, openFrom,
+        onRequest: options.onRestRequest,
+        onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),
+      }),
+    events: {
+      written(candle, via) {
+        stats.candlesWritten++;
+        if (via === "backfill") stats.backfilled++;
+        stats.lastCandle = candle.openTime;
+        stats.recent.push(candle);
+        if (stats.recent.length > RECENT_CANDLES) stats.recent.shift();
+        stats.csvBytes = writer.bytesWritten;
+        stats.lastSyncAt = writer.lastSyncAt;
+        changed();
+      },
+      backfilled: (candles) => emit({ type: "backfill_repaired", symbol, interval, candles }),
+      exchangeGap(openTimes) {
+        stats.exchangeGaps += openTimes.length;
+        stats.exchangeGapTimes.push(...openTimes);
+        if (stats.exchangeGapTimes.length > GAP_TIMES_KEPT) stats.exchangeGapTimes.splice(0, stats.exchangeGapTimes.length - GAP_TIMES_KEPT);
+        emit({ type: "exchange_gap", symbol, interval, openTimes });
+        changed();
+      },
+      unrepaired: (from, to) => emit({ type: "unrepaired_hole", symbol, interval, from, to }),
+      warn: (message) => emit({ type: "warning", message }),
+    },
+  });
+  return { stats, recorder, writer };
+}
+
+/** First open time at or after `t`. */
+function _alignUp(interval: Interval, t: number): number {
+  const open = candleOpenAt(interval, t);
+  return open === t ? t : nextOpenTime(interval, open);
+}
