@@ -7,7 +7,6 @@ import { FakeClock } from "../helpers/fake-clock.ts";
 import { klineRow, startFakeKlinesRest } from "./fake-klines-rest.ts";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/gaps");
-const H = 3_600_000;
 const NOW = Date.UTC(2024, 0, 1, 9, 30);
 const HEADER = "timestamp,open,high,low,close,volume";
 
