@@ -199,11 +199,13 @@ function _split(text: string, what: string): string[] {
 }
 
 function _symbols(text: string, what: string): string[] {
-  return _split(text, what).map((s) => {
+  const symbols = _split(text, what).map((s) => {
     const up = s.toUpperCase();
     if (!/^[A-Z0-9]{2,20}$/.test(up)) throw new UserError(`${what}: "${s}" is not a Binance symbol (letters and digits, e.g. BTCUSDT)`);
     return up;
   });
+  // btcusdt and BTCUSDT are one stream: one CSV, one writer.
+  return [...new Set(symbols)];
 }
 
 function _intervals(text: string, what: string): Interval[] {
