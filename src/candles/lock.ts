@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
+import { resolve } from "node:path";
 import { UserError } from "../errors.ts";
 
 /** Contents of `<csv>.lock`: the single writer of that CSV. */
@@ -8,6 +9,9 @@ export interface LockInfo {
   hostname: string;
   started_at?: string;
 }
+
+/** Locks this process holds (a pid check cannot tell two writers in one process apart). */
+const heldHere = new Set<string>();
 
 export type LockHolder = { state: "free" } | { state: "stale"; info: LockInfo } | { state: "live"; info: LockInfo };
 
@@ -32,6 +36,8 @@ export function inspectLock(lockPath: string): LockHolder {
  */
 export function acquireLock(csvPath: string): { release(): void; takenOver?: LockInfo } {
   const lockPath = `${csvPath}.lock`;
+  const key = resolve(lockPath);
+  if (heldHere.has(key)) throw new UserError(`${csvPath} is already being written by this process; give each stream once`);
   const holder = inspectLock(lockPath);
   if (holder.state === "live" && holder.info.pid !== process.pid) {
     throw new UserError(
@@ -45,12 +51,14 @@ export function acquireLock(csvPath: string): { release(): void; takenOver?: Loc
   } finally {
     closeSync(fd);
   }
+  heldHere.add(key);
   let released = false;
   return {
     takenOver: holder.state === "stale" ? holder.info : undefined,
     release() {
       if (released) return;
       released = true;
+      heldHere.delete(key);
       const now = inspectLock(lockPath);
       if (now.state !== "free" && "info" in now && now.info.pid === process.pid) rmSync(lockPath, { force: true });
     },

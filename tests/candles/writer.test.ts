@@ -89,9 +89,10 @@ describe("createCandleWriter", () => {
   test("a live lock holder is refused; a dead one is taken over", () => {
     const path = join(dir, "c.csv");
     const first = createCandleWriter({ path, columns: "basic" });
+    expect(() => createCandleWriter({ path, columns: "basic" })).toThrow(/already being written by this process/);
+    first.close();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, hostname: hostname() }));
     expect(() => createCandleWriter({ path, columns: "basic" })).toThrow(new RegExp(`pid ${process.ppid}`));
-    first.close();
     const dead = Bun.spawnSync(["true"]).pid;
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: dead, hostname: hostname() }));
     const second = createCandleWriter({ path, columns: "basic" });
