@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../errors.ts";
 
@@ -77,6 +77,14 @@ export function syncDirectory(dir: string): void {
   } catch {
     // Some filesystems refuse a directory fsync; the rename is still atomic.
   }
+}
+
+/** Throws (with the system's code) unless a file can be created beside `path`; leaves `path` alone. */
+export function checkWritable(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const probe = `${path}.${process.pid}.probe`;
+  closeSync(openSync(probe, "w"));
+  rmSync(probe, { force: true });
 }
 
 export function writeState(path: string, state: RecorderState): void {

@@ -1,5 +1,7 @@
 import type { ConsolaInstance } from "consola";
 import type { ResolvedConfig } from "../config/load.ts";
+import { UserError, errorMessage } from "../errors.ts";
+import { checkWritable } from "../state/state-file.ts";
 import { checkSymbols } from "../exchange/check-symbols.ts";
 import { createHeartbeat, type Heartbeat } from "../state/heartbeat.ts";
 import { createKeyReader } from "../terminal/key-reader.ts";
@@ -54,6 +56,11 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     },
     onChange: () => heartbeat?.touch(),
   });
+  try {
+    checkWritable(config.stateFile);
+  } catch (err) {
+    throw new UserError(`cannot write the state file ${config.stateFile}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; choose another --state`);
+  }
   supervisor.start(); // UserError: bad CSV, live lock, unwritable --out
   heartbeat = createHeartbeat({
     path: config.stateFile,
