@@ -1,10 +1,12 @@
 import type { ConsolaInstance } from "consola";
 import type { ResolvedConfig } from "../config/load.ts";
 import { UserError, errorMessage } from "../errors.ts";
-import { checkWritable } from "../state/state-file.ts";
+import { checkWritable, readState } from "../state/state-file.ts";
+import { isRunning } from "../tmux/process.ts";
 import { checkSymbols } from "../exchange/check-symbols.ts";
 import { createHeartbeat, type Heartbeat } from "../state/heartbeat.ts";
 import { createKeyReader } from "../terminal/key-reader.ts";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { createLogTail } from "../dashboard/log-tail.ts";
 import { dashboardSnapshot } from "../dashboard/from-recorder.ts";
@@ -56,6 +58,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     },
     onChange: () => heartbeat?.touch(),
   });
+  refuseSharedStateFile(config.stateFile);
   try {
     checkWritable(config.stateFile);
   } catch (err) {
@@ -167,4 +170,18 @@ function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, sele
       }
     },
   };
+}
+
+/** Two recorders writing one state file would hide each other: the second is refused. */
+function refuseSharedStateFile(path: string): void {
+  if (!existsSync(path)) return;
+  let state: ReturnType<typeof readState>;
+  try {
+    state = readState(path);
+  } catch {
+    return; // unreadable: ours to replace
+  }
+  const { pid, hostname: host, status } = state;
+  if (typeof pid !== "number" || pid === process.pid || status === "stopped" || host !== hostname() || !isRunning(pid)) return;
+  throw new UserError(`the state file ${path} belongs to the recorder running as pid ${pid}; give this one its own --state`);
 }
