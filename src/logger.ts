@@ -17,13 +17,28 @@ let sink: LogSink = (line) => printLine(line);
  * falls back to the stream if the fd would block.
  */
 export function printLine(line: string): void {
+  if (stdoutGone) return;
   const text = `${line}\n`;
   try {
     writeSync(1, text);
-  } catch {
-    process.stdout.write(text);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EAGAIN") {
+      // The reader went away (EPIPE: `| head`, a dead pipe-pane): logging must never stop the recorder.
+      stdoutGone = true;
+      return;
+    }
+    try {
+      process.stdout.write(text);
+    } catch {
+      stdoutGone = true;
+    }
   }
 }
+
+let stdoutGone = false;
+process.stdout.on?.("error", () => {
+  stdoutGone = true;
+});
 
 /** Routes log lines elsewhere (the dashboard's log tail); returns the previous sink. */
 export function setLogSink(next: LogSink): LogSink {

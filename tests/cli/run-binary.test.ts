@@ -119,4 +119,15 @@ describe("signals and crashes", () => {
     }
     expect(existsSync(`${csv}.lock`)).toBe(false);
   }, 30_000);
+
+  test("a log reader that goes away (| head -1) never stops the recorder", async () => {
+    const d = freshDir();
+    const script = `${BINARY} run --symbol btcusdt --interval 1s --restart-every 0 --ws-url ${exchange.wsUrl} --rest-url ${exchange.url} --out csv --state ${d}/state/heartbeat.state.json --no-dashboard | head -1`;
+    const shell = Bun.spawn(["bash", "-c", script], { cwd: d, stdout: "pipe", stderr: "pipe", env: { ...process.env, RESILIENCE_LOG_LEVEL: "3" } });
+    await waitForRows(join(d, "csv/candles_BTCUSDT_1s.csv"), 3);
+    Bun.spawnSync(["pkill", "-INT", "-f", "--", `--state ${d}/`]);
+    await shell.exited;
+    expect(await new Response(shell.stderr).text()).not.toContain("EPIPE");
+    expect(JSON.parse(readFileSync(join(d, "state/heartbeat.state.json"), "utf8")).status).toBe("stopped");
+  }, 20_000);
 });
