@@ -110,6 +110,11 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     };
     const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
     for (const s of signals) process.on(s, onSignal);
+    // A bug in a side path (an alert, a redraw) must not end months of recording: it is
+    // logged with its stack, and the recorder, whose every write is whole, goes on.
+    const onBug = (err: unknown) => log.error("unexpected error (a bug; the recorder goes on):", err);
+    process.on("uncaughtException", onBug);
+    process.on("unhandledRejection", onBug);
 
     function stop(reason: string): void {
       if (stopping) return;
