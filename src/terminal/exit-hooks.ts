@@ -40,14 +40,19 @@ function _onSignal(signal: NodeJS.Signals): void {
   }
 }
 
+/** An uncaught exception ends the process only when nobody handles it (run logs and goes on). */
+function _onCrash(): void {
+  if (process.listenerCount("uncaughtException") === 0) _runAll();
+}
+
 function _install(): void {
   process.on("exit", _runAll);
-  process.on("uncaughtExceptionMonitor", _runAll);
+  process.on("uncaughtExceptionMonitor", _onCrash);
   for (const signal of SIGNALS) process.on(signal, _onSignal);
 }
 
 function _uninstall(): void {
   process.off("exit", _runAll);
-  process.off("uncaughtExceptionMonitor", _runAll);
+  process.off("uncaughtExceptionMonitor", _onCrash);
   for (const signal of SIGNALS) process.off(signal, _onSignal);
 }
