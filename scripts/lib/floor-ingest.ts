@@ -1,7 +1,7 @@
 /**
  * The runtime's floor for the ingest benchmark: a bare Bun WebSocket client that only
  * JSON.parses each message (and reads one field, so the parse is not dead code), then
- * says "done" after N messages.
+ * says "done" after N messages. N = 0 listens forever (the footprint benchmark's floor).
  *
  *   bun scripts/lib/floor-ingest.ts URL N
  */
