@@ -68,11 +68,17 @@ describe("bad input: one line on stderr, exit 2, no stack trace", () => {
 });
 
 describe("signals and crashes", () => {
+  const spawned: Bun.Subprocess[] = [];
+  afterEach(() => {
+    for (const p of spawned.splice(0)) p.kill("SIGKILL"); // a failed test leaves no recorder behind
+  });
   function spawnRun(d: string, extra: string[] = []) {
-    return Bun.spawn(
+    const proc = Bun.spawn(
       [BINARY, "run", "--symbol", "btcusdt,pepeusdt", "--interval", "1s", "--restart-every", "0", "--ws-url", exchange.wsUrl, "--rest-url", exchange.url, "--out", "csv", "--no-dashboard", ...extra],
       { cwd: d, stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { ...process.env, NO_COLOR: "1", RESILIENCE_LOG_LEVEL: "3" } },
     );
+    spawned.push(proc);
+    return proc;
   }
   async function waitForRows(path: string, rows: number) {
     for (let i = 0; i < 200; i++) {
@@ -124,8 +130,12 @@ describe("signals and crashes", () => {
     const d = freshDir();
     const script = `${BINARY} run --symbol btcusdt --interval 1s --restart-every 0 --ws-url ${exchange.wsUrl} --rest-url ${exchange.url} --out csv --state ${d}/state/heartbeat.state.json --no-dashboard | head -1`;
     const shell = Bun.spawn(["bash", "-c", script], { cwd: d, stdout: "pipe", stderr: "pipe", env: { ...process.env, RESILIENCE_LOG_LEVEL: "3" } });
-    await waitForRows(join(d, "csv/candles_BTCUSDT_1s.csv"), 3);
-    Bun.spawnSync(["pkill", "-INT", "-f", "--", `--state ${d}/`]);
+    spawned.push(shell);
+    try {
+      await waitForRows(join(d, "csv/candles_BTCUSDT_1s.csv"), 3);
+    } finally {
+      Bun.spawnSync(["pkill", "-INT", "-f", "--", `--state ${d}/`]);
+    }
     await shell.exited;
     expect(await new Response(shell.stderr).text()).not.toContain("EPIPE");
     expect(JSON.parse(readFileSync(join(d, "state/heartbeat.state.json"), "utf8")).status).toBe("stopped");
