@@ -27,8 +27,10 @@ const FIXED_MS: Record<Exclude<Interval, "1M">, number> = {
 /** 1970-01-05 was the first Monday after the epoch (a Thursday). */
 const FIRST_MONDAY_MS = 4 * 86_400_000;
 
+const INTERVAL_SET: ReadonlySet<string> = new Set(INTERVALS);
+
 export function isInterval(text: string): text is Interval {
-  return (INTERVALS as readonly string[]).includes(text);
+  return INTERVAL_SET.has(text);
 }
 
 /** Nominal length in ms (a `1M` counts 30 days: use only for estimates). */

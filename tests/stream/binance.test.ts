@@ -52,3 +52,11 @@ test("combined URL accepts kstlib's trailing /ws", () => {
     "wss://stream.binance.com:9443/stream?streams=btcusdt@kline_1h/ethusdt@kline_1M",
   );
 });
+
+test("an in-progress update needs only a decimal close; a closed candle needs every value", () => {
+  const update = { ...kline, k: { ...kline.k, x: false, o: null, v: 5 } };
+  const m = parseStreamMessage(JSON.stringify(update));
+  expect(m.type === "kline" && m.candle.close).toBe("0.00000915");
+  expect(parseStreamMessage(JSON.stringify({ ...kline, k: { ...kline.k, x: false, c: "abc" } })).type).toBe("invalid");
+  expect(parseStreamMessage(JSON.stringify({ ...kline, k: { ...kline.k, x: true, v: 5 } })).type).toBe("invalid");
+});
