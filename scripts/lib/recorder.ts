@@ -1,5 +1,6 @@
 import type { Subprocess } from "bun";
 import { closeSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import { ensureBinary } from "../../tests/helpers/binary.ts";
 
 export { BINARY, ensureBinary } from "../../tests/helpers/binary.ts";
@@ -15,6 +16,8 @@ export interface RecorderSpawnOptions {
   state: string;
   /** Where stdout and stderr go (appended). */
   logPath: string;
+  /** Working directory: none of ./resilience.yml or ./config/resilience.yml may be there. @default the log's directory */
+  cwd?: string;
   /** @default "0" (off) */
   restartEvery?: string;
   /** @default "30s" */
@@ -26,7 +29,7 @@ export interface RecorderSpawnOptions {
   command?: string[];
 }
 
-/** `dist/resilience run …` as a user starts it, logs to a file, no dashboard, stdin closed. */
+/** `dist/resilience run …` as a user starts it, info logs to a file (the suites read them), no dashboard, stdin closed. */
 export function spawnRecorder(options: RecorderSpawnOptions): Subprocess<"ignore", number, number> {
   const command = options.command ?? [ensureBinary()];
   const args = [
@@ -37,7 +40,7 @@ export function spawnRecorder(options: RecorderSpawnOptions): Subprocess<"ignore
   ];
   const fd = openSync(options.logPath, "a");
   try {
-    return Bun.spawn([...command, ...args], { stdin: "ignore", stdout: fd, stderr: fd, env: { ...process.env, NO_COLOR: "1", ...options.env } });
+    return Bun.spawn([...command, ...args], { cwd: options.cwd ?? dirname(options.logPath), stdin: "ignore", stdout: fd, stderr: fd, env: { ...process.env, NO_COLOR: "1", RESILIENCE_LOG_LEVEL: "3", ...options.env } });
   } finally {
     closeSync(fd); // the child has its own copy
   }
