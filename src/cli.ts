@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
-import { UserError } from "./errors.ts";
+import { UserError, oneLine } from "./errors.ts";
 import { findUnknownFlag, resolveLeafCommand, type CommandMeta } from "./commands/_args.ts";
 
 /**
@@ -48,12 +48,12 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof UserError) {
-      console.error(`resilience: ${err.message}`);
+      console.error(`resilience: ${oneLine(err.message)}`);
       return err.exitCode;
     }
     if (err instanceof Error && "code" in err && String(err.code).startsWith("E_")) {
       // citty's own usage errors (unknown command, missing argument).
-      console.error(`resilience: ${err.message.replace(/\x1b\[[0-9;]*m/g, "")}; see 'resilience --help'`);
+      console.error(`resilience: ${oneLine(err.message.replace(/\x1b\[[0-9;]*m/g, ""))}; see 'resilience --help'`);
       return 2;
     }
     console.error(err);

@@ -23,7 +23,9 @@ export async function readConfigTree(path: string, decrypt?: SopsDecrypt, seen: 
   const text = _readText(path, seen);
   let doc: unknown;
   try {
-    doc = parse(text);
+    // Warnings (an unknown tag) would go to stderr as a multi-line block; the value is
+    // read anyway and checked for its type like any other.
+    doc = parse(text, { logLevel: "error" });
   } catch (err) {
     throw new UserError(`${path} is not valid YAML: ${errorMessage(err).split("\n")[0]}`);
   }

@@ -174,7 +174,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     setStatus("connected");
     changed();
     backfillAll("connected");
-    if (!cancelRestart) scheduleRestart();
+    if (!cancelRestart && !candidate) scheduleRestart();
   }
 
   function onClose(info: CloseInfo, conn: Connection): void {
@@ -234,7 +234,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     if (config.restartEveryMs <= 0 || stopping) return;
     const plan = nextRestartPlan(clock.now(), config.restartEveryMs, config.restartMarginMs);
     counters.nextRestartAt = plan.boundary;
-    cancelRestart = clock.setTimeout(() => beginRestart(plan.boundary, "scheduled"), plan.openAt - clock.now());
+    cancelRestart = clock.setTimeout(() => {
+      cancelRestart = undefined; // fired: whoever finishes this restart schedules the next
+      beginRestart(plan.boundary, "scheduled");
+    }, plan.openAt - clock.now());
   }
 
   function beginRestart(boundary: number, why: "scheduled" | "manual" | "server shutdown"): void {

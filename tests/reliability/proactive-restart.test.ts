@@ -6,11 +6,9 @@ import { startBenchServer, type BenchSocket } from "../../scripts/lib/bench-serv
 import { resolveConfig } from "../../src/config/resolve.ts";
 import { createSupervisor, type Supervisor } from "../../src/supervisor/supervisor.ts";
 
-// Found by the soak: when the old connection dies while a make-before-break restart's new
-// connection is open, the new one is promoted (supervisor.ts onClose), but no next restart
-// is scheduled: markConnected() only schedules when `cancelRestart` is unset, and it still
-// holds the cancel function of the timer that already fired. From then on the recorder
-// never restarts proactively again (until Binance's 24 h cut, taken as a plain disconnect).
+// Regression (found by the soak): when the old connection dies while a restart's new
+// connection is open, the new one takes over, and the next proactive restart must still
+// be scheduled.
 let dir: string | undefined;
 let supervisor: Supervisor | undefined;
 afterEach(() => {
@@ -18,7 +16,7 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test.todo("proactive restarts go on after the old connection dies during one", async () => {
+test("proactive restarts go on after the old connection dies during one", async () => {
   const sockets = new Map<number, BenchSocket>();
   const server = startBenchServer({
     onOpen(ws) {

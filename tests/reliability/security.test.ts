@@ -31,8 +31,8 @@ test("tmux session names are validated before tmux runs and matched exactly", ()
   expect(failed(/tmux session names are refused|matched exactly/)).toEqual([]);
 });
 
-// Known: the session-name error quotes the name raw, so a newline in it splits the error in two lines.
-test.todo("a session name with a newline is refused in one line", async () => {
+// Regression: a newline in a session name is escaped, so the error stays one line.
+test("a session name with a newline is refused in one line", async () => {
   ensureBinary();
   const { code, stderr } = await runBinary(["stop", "--name", "a\nb"], { env: { RESILIENCE_TMUX_SOCKET: `resilience-todo-${process.pid}` } });
   expect(code).toBe(2);
