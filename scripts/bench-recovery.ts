@@ -52,6 +52,7 @@ const server = startBenchServer({
     return rows;
   },
 });
+let ticking = true;
 _tickBoundaries();
 const updates = setInterval(() => open.forEach((ws) => _sendUpdates(ws, Date.now())), UPDATE_EVERY_MS);
 
@@ -104,6 +105,7 @@ try {
   }
 } finally {
   clearInterval(updates);
+  ticking = false;
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -126,6 +128,7 @@ async function _trial(out: string): Promise<{ firstMs: number; backfillMs: numbe
 
 /** At each second: either the closes of the candle that just ended, or (armed) a drop instead. */
 function _tickBoundaries(): void {
+  if (!ticking) return;
   const next = Math.ceil((Date.now() + 1) / SECOND) * SECOND;
   setTimeout(() => {
     const closed = next - SECOND;
