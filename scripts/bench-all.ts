@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, each printing its Markdown table, under one
- * line naming the machine, date and versions. About 25 minutes in full (the footprint's
+ * line naming the machine, date and versions. About 30 minutes in full (the footprint's
  * two 5-minute idle windows are most of it); `--quick` takes about 4.
  *
  *   npm run bench [-- --quick] [-- --only ingest,recovery]
@@ -18,6 +18,7 @@ const BENCHES: { name: string; title: string; script: string; full: string[]; qu
   { name: "ingest", title: "1. Ingest", script: "bench-ingest.ts", full: [], quick: ["--messages", "200000", "--runs", "1"] },
   { name: "durable", title: "2. Durable write", script: "bench-durable-write.ts", full: [], quick: ["--closes", "2000"] },
   { name: "footprint", title: "3. Footprint", script: "bench-footprint.ts", full: [], quick: ["--minutes", "0.5", "--reconnects", "200"] },
+  { name: "heap", title: "3b. JS heap across reconnects", script: "bench-heap-churn.ts", full: [], quick: ["--reconnects", "1000"] },
   { name: "recovery", title: "4. Recovery", script: "bench-recovery.ts", full: [], quick: ["--trials", "5"] },
   { name: "gaps", title: "5. gaps", script: "bench-gaps.ts", full: [], quick: ["--rows", "500000", "--runs", "1"] },
   { name: "binary", title: "6. Binary", script: "bench-binary.ts", full: [], quick: ["--runs", "20", "--cold-runs", "3"] },
