@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { simulatedKline } from "../src/sim/candles.ts";
+import { readFirstLine } from "./lib/process-io.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, keep: { type: "string" } } });
 const seconds = Number(values.seconds);
@@ -95,16 +96,4 @@ if (!values.keep) rmSync(dir, { recursive: true, force: true });
 if (problems.length > 0) {
   for (const p of problems) console.error(`e2e problem: ${p}`);
   process.exit(1);
-}
-
-async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return text.split("\n")[0]!;
 }
