@@ -221,7 +221,7 @@ describe("createAlerter", () => {
     expect(none.enabled).toBe(false);
     none.alert(connected);
     expect(none.stats()).toEqual({ sent: 0, queued: 0, failed: 0, dropped: 0 });
-    const bad = make({ webhooks: { events: "hooks.slack.com/services/T0/B0/mainnet-secret-xyz9" } });
+    const bad = make({ webhooks: { events: "hooks.slack.com/services/x0/x0/mainnet-secret-xyz9" } });
     expect(bad.enabled).toBe(false);
     const warn = logs.filter((l) => l.type === "warn").map(_text);
     expect(warn).toEqual([expect.stringContaining("…/xyz9 is not a URL")]);

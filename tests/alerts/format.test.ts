@@ -96,15 +96,15 @@ describe("channels and redaction", () => {
   });
 
   test.each([
-    ["https://hooks.slack.com/services/T01/B02/abcdefghWXYZ", "hooks.slack.com/…/WXYZ"],
-    ["https://hooks.slack.com/services/T01/B02/abcdefghWXYZ/", "hooks.slack.com/…/WXYZ"],
+    ["https://hooks.slack.com/services/x01/x02/abcdefghWXYZ", "hooks.slack.com/…/WXYZ"],
+    ["https://hooks.slack.com/services/x01/x02/abcdefghWXYZ/", "hooks.slack.com/…/WXYZ"],
     ["not a url at all 1234", "/…/1234"],
   ])("redactWebhook(%s)", (url, shown) => {
     expect(redactWebhook(url)).toBe(shown);
   });
 
   test("redactText hides every URL in a message", () => {
-    const secret = "https://hooks.slack.com/services/T01/B02/secretTOKEN";
+    const secret = "https://hooks.slack.com/services/x01/x02/secretTOKEN";
     const out = redactText(`fetch ${secret} failed; see http://other.example/path/abcd`, [secret]);
     expect(out).toBe("fetch hooks.slack.com/…/OKEN failed; see other.example/…/abcd");
   });

@@ -9,9 +9,9 @@ import { encryptSopsYaml } from "../helpers/sops-encrypt.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/sops-3.8.1-age");
 const SLACK = `credentials:
-  sops_hb: https://hooks.slack.com/services/T000/B000/heartbeatsecret
-  sops_wd: https://hooks.slack.com/services/T000/B000/watchdogsecret
-  sops_mainnet: https://hooks.slack.com/services/T000/B000/mainnetsecret
+  sops_hb: https://hooks.slack.com/services/xtest/xtest/heartbeatsecret
+  sops_wd: https://hooks.slack.com/services/xtest/xtest/watchdogsecret
+  sops_mainnet: https://hooks.slack.com/services/xtest/xtest/mainnetsecret
 `;
 
 let dir: string;
@@ -51,9 +51,9 @@ describe("decryptSopsYaml on files it encrypted itself", () => {
     expect(text).not.toContain("heartbeatsecret");
     expect(await decrypt(text)).toEqual({
       credentials: {
-        sops_hb: "https://hooks.slack.com/services/T000/B000/heartbeatsecret",
-        sops_wd: "https://hooks.slack.com/services/T000/B000/watchdogsecret",
-        sops_mainnet: "https://hooks.slack.com/services/T000/B000/mainnetsecret",
+        sops_hb: "https://hooks.slack.com/services/xtest/xtest/heartbeatsecret",
+        sops_wd: "https://hooks.slack.com/services/xtest/xtest/watchdogsecret",
+        sops_mainnet: "https://hooks.slack.com/services/xtest/xtest/mainnetsecret",
       },
     });
   });
