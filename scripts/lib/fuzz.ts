@@ -22,7 +22,7 @@ export interface FuzzFinding {
   target: FuzzTarget;
   /** `crash`: threw what it must not; `unclear`: an error message that is not one clear line; `hang`: one input took over 2 s; `bad output`: accepted something invalid (a closed candle with a value that is not a decimal string, an update whose close is not). */
   kind: "crash" | "unclear" | "hang" | "bad output";
-  /** For `unclear`: a message longer than 500 characters, a warning printed on stderr, or anything else. */
+  /** For `unclear`: a message longer than 1,000 characters, a warning printed on stderr, or anything else. */
   cause?: "long message" | "runtime warning" | "other";
   detail: string;
   input: string;
@@ -108,7 +108,7 @@ export function formatFuzz(r: FuzzResult): string {
   const plural: Record<FuzzTarget, string> = { "stream message": "stream messages", "REST body": "REST bodies", "CSV file": "CSV files", "config file": "config files" };
   const each = (Object.keys(r.cases) as FuzzTarget[]).map((t) => `${r.cases[t]} ${plural[t]} (${r.rejected[t]} rejected)`).join(", ");
   const count = (kind: FuzzFinding["kind"], cause?: FuzzFinding["cause"]) => r.findings.filter((f) => f.kind === kind && (cause === undefined || f.cause === cause)).length;
-  const unclear = `${count("unclear")} unclear errors (${count("unclear", "long message")} over 500 characters, ${count("unclear", "runtime warning")} runtime warnings on stderr)`;
+  const unclear = `${count("unclear")} unclear errors (${count("unclear", "long message")} over 1,000 characters, ${count("unclear", "runtime warning")} runtime warnings on stderr)`;
   const kinds = `${count("crash")} crashes, ${count("hang")} hangs, ${count("bad output")} bad outputs, ${unclear}`;
   return `fuzz: ${each}; ${kinds}; slowest input ${r.slowestMs.toFixed(0)} ms; ${r.implausible} accepted klines off the interval grid`;
 }
@@ -169,12 +169,15 @@ async function _configCase(random: Random, result: FuzzResult, find: Find, timed
 process.on("exit", () => configDir && rmSync(configDir, { recursive: true, force: true }));
 
 function _cause(message: string): "long message" | "other" {
-  return _clear(message.slice(0, 500)) && message.length > 500 ? "long message" : "other";
+  return _clear(message.slice(0, MAX_MESSAGE)) && message.length > MAX_MESSAGE ? "long message" : "other";
 }
+
+/** A user error quotes what it refuses, but no wall of text: one line, at most this long. */
+const MAX_MESSAGE = 1000;
 
 /** One line, not empty, no leaked internals, not a wall of text. */
 function _clear(message: string): boolean {
-  return message.trim().length > 0 && !message.includes("\n") && message.length <= 500 && !/\[object Object\]|\bundefined\b/.test(message);
+  return message.trim().length > 0 && !/[\u0000-\u001f]/.test(message) && message.length <= MAX_MESSAGE && !/\[object Object\]|\bundefined\b/.test(message);
 }
 
 function _badMessage(msg: ReturnType<typeof parseStreamMessage>): string | undefined {

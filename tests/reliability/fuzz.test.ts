@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config/load.ts";
 const dir = mkdtempSync(join(tmpdir(), "fuzz-slice-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("10,000 random and mutated stream messages and REST bodies, 1,000 CSV and config files: no crash, no hang, no invalid candle accepted, errors are clear", async () => {
+test("10,000 random and mutated stream messages and REST bodies, 1,000 CSV and config files: no crash, no hang, no invalid candle accepted, errors are clear (one line, no wall of text), nothing printed by a library", async () => {
   const result = await runFuzz({ iterations: 10_000, seed: 1 });
   console.log(formatFuzz(result));
   expect(result.cases["stream message"]).toBe(10_000);
@@ -19,8 +19,7 @@ test("10,000 random and mutated stream messages and REST bodies, 1,000 CSV and c
     expect(result.rejected[target]).toBeGreaterThan(0);
     expect(result.rejected[target]).toBeLessThan(result.cases[target]);
   }
-  const serious = result.findings.filter((f) => f.kind !== "unclear" || f.cause === "other");
-  expect(serious).toEqual([]);
+  expect(result.findings).toEqual([]);
 }, 60_000);
 
 // Regression: a config error quoting a huge value stays one readable line.
