@@ -18,10 +18,11 @@
  *
  *   bun scripts/lib/disk-trouble.ts DIR     (prints the result as JSON)
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import { candleOpenAt } from "../../src/time/intervals.ts";
+import { canMountTmpfs, fillFilesystem, immutableBlocksAppends, runChecked } from "./disk-tools.ts";
 import { waitFor } from "./process-io.ts";
 import { spawnRecorder, stopProcess } from "./recorder.ts";
 import { checkCsv, totalVerdicts } from "./truth-check.ts";
@@ -44,7 +45,7 @@ export interface DiskTroubleResult {
 
 /** Why the disk trouble scenario cannot run on this machine, or undefined when it can (here or under `unshare -Urm`). */
 export function diskTroubleUnsupported(dir: string): string | undefined {
-  if (_canMount(dir)) return undefined;
+  if (canMountTmpfs(dir)) return undefined;
   if (!Bun.which("unshare")) return "cannot mount a tmpfs here, and unshare (util-linux) is not installed";
   const probe = Bun.spawnSync(["unshare", "-Urm", "sh", "-c", `mount -t tmpfs -o size=64k tmpfs '${dir}'`], { stdout: "pipe", stderr: "pipe" });
   if (probe.exitCode === 0) return undefined;
@@ -53,7 +54,7 @@ export function diskTroubleUnsupported(dir: string): string | undefined {
 
 /** Runs both phases here when this process may mount, else in a user namespace, else skips. */
 export async function runDiskTroubleAnywhere(dir: string): Promise<DiskTroubleResult> {
-  if (_canMount(dir)) return runDiskTrouble(dir);
+  if (canMountTmpfs(dir)) return runDiskTrouble(dir);
   const why = diskTroubleUnsupported(dir);
   if (why) return { full: { skipped: why }, readOnly: { skipped: why }, problems: [] };
   const bun = join(import.meta.dir, "../../node_modules/.bin/bun");
@@ -81,37 +82,37 @@ export async function runDiskTrouble(dir: string): Promise<DiskTroubleResult> {
 async function _fullPhase(dir: string, exchange: Exchange, symbols: string[], problems: string[]): Promise<PhaseResult> {
   const disk = join(dir, "disk");
   mkdirSync(disk, { recursive: true });
-  _run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", disk]);
+  runChecked(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", disk]);
   try {
     mkdirSync(join(disk, "csv"));
     for (const symbol of symbols) _historyNearPageEnd(join(disk, "csv", `candles_${symbol}_1s.csv`), exchange, symbol);
     return await _recordThrough(dir, disk, exchange, symbols, problems, {
       async trouble(log) {
         const filler = join(disk, "filler");
-        _fill(filler);
+        fillFilesystem(filler);
         await waitFor(() => log().includes("CSV write failing"), "a CSV write to fail on the full disk", 90_000, 100);
         await Bun.sleep(3000);
         rmSync(filler);
       },
     });
   } finally {
-    _run(["umount", "-l", disk]);
+    runChecked(["umount", "-l", disk]);
   }
 }
 
 async function _readOnlyPhase(dir: string, exchange: Exchange, symbols: string[], problems: string[]): Promise<PhaseResult | { skipped: string }> {
   mkdirSync(dir, { recursive: true });
-  const why = _immutableBlocksAppends(dir);
+  const why = immutableBlocksAppends(dir);
   if (why) return { skipped: why };
   let csvs: string[] = [];
   try {
     return await _recordThrough(dir, dir, exchange, symbols, problems, {
       async trouble(log) {
         csvs = symbols.map((s) => join(dir, "csv", `candles_${s}_1s.csv`));
-        _run(["chattr", "+i", ...csvs]);
+        runChecked(["chattr", "+i", ...csvs]);
         await waitFor(() => (log().match(/CSV write failing/g) ?? []).length >= symbols.length, "every CSV write to fail", 20_000, 100);
         await Bun.sleep(4000);
-        _run(["chattr", "-i", ...csvs]);
+        runChecked(["chattr", "-i", ...csvs]);
       },
     });
   } finally {
@@ -171,57 +172,6 @@ function _historyNearPageEnd(path: string, exchange: Exchange, symbol: string): 
     size += r.length;
   }
   writeFileSync(path, `timestamp,open,high,low,close,volume\n${rows.join("")}`);
-}
-
-/** Writes `path` until the filesystem has no byte left. */
-function _fill(path: string): void {
-  const fd = openSync(path, "w");
-  try {
-    for (const size of [65_536, 4096, 1]) {
-      const chunk = Buffer.alloc(size, 120);
-      try {
-        for (;;) writeSync(fd, chunk);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Undefined when `chattr +i` makes appends to an open file fail here; else why not. */
-function _immutableBlocksAppends(dir: string): string | undefined {
-  if (!Bun.which("chattr")) return "chattr is not installed";
-  const probe = join(dir, "probe");
-  const fd = openSync(probe, "a");
-  try {
-    if (Bun.spawnSync(["chattr", "+i", probe]).exitCode !== 0) return `chattr +i is refused on ${dir}'s filesystem`;
-    try {
-      writeSync(fd, "x");
-      return `appends to an immutable file still succeed on ${dir}'s filesystem`;
-    } catch {
-      return undefined;
-    }
-  } finally {
-    Bun.spawnSync(["chattr", "-i", probe]);
-    closeSync(fd);
-    rmSync(probe, { force: true });
-  }
-}
-
-function _canMount(dir: string): boolean {
-  const probe = join(dir, "mount-probe");
-  mkdirSync(probe, { recursive: true });
-  const ok = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", probe], { stderr: "pipe" }).exitCode === 0;
-  if (ok) Bun.spawnSync(["umount", probe]);
-  rmSync(probe, { recursive: true, force: true });
-  return ok;
-}
-
-function _run(argv: string[]): void {
-  const run = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
-  if (run.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${run.stderr.toString().trim()}`);
 }
 
 if (import.meta.main) {
