@@ -21,8 +21,16 @@ const SYMBOLS = ["BTCUSDT", "ETHUSDT", "PEPEUSDT"];
 const SEED = 42;
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
 
-/** Every fault kind, spread over the first 50 s, repeated for longer runs. */
-const FAULTS = "drop@4s,stall:6s@9s,refuse:4s@18s,close:1008@24s,skipclose@29s,dupclose@32s,garbage@35s,rest429:3@38s,rest5xx:3@41s,shutdown@45s,close:1000@49s,every:52s";
+/** Every fault kind, spread over 50 s and repeated for longer runs; the last 10 s stay quiet so the final check sees a recovered recorder. */
+const FAULT_CYCLE: [string, number][] = [
+  ["drop", 4], ["stall:6s", 9], ["refuse:4s", 18], ["close:1008", 24], ["skipclose", 29], ["dupclose", 32],
+  ["garbage", 35], ["rest429:3", 38], ["rest5xx:3", 41], ["shutdown", 45], ["close:1000", 49],
+];
+const FAULTS = Array.from({ length: Math.ceil(seconds / 52) }, (_, k) => FAULT_CYCLE.map(([kind, at]) => [kind, at + 52 * k] as const))
+  .flat()
+  .filter(([, at]) => at < seconds - 10)
+  .map(([kind, at]) => `${kind}@${at}s`)
+  .join(",");
 
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), "resilience-e2e-"));
 mkdirSync(dir, { recursive: true });
