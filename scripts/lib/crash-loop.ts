@@ -1,11 +1,11 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startExchange } from "../../src/sim/exchange.ts";
 import { candleOpenAt } from "../../src/time/intervals.ts";
 import { waitFor } from "./process-io.ts";
 import { createRandom } from "./random.ts";
 import { BINARY, spawnRecorder, stopProcess } from "./recorder.ts";
-import { checkCsv, totalVerdicts } from "./truth-check.ts";
+import { checkCsv, newestRowTime, totalVerdicts } from "./truth-check.ts";
 
 export interface CrashLoopOptions {
   /** SIGKILLs in a row. */
@@ -124,18 +124,8 @@ function _moment(dir: string, round: number, csvDir: string): "startup" | "backf
   return SYMBOLS.some((s) => _lagMs(join(csvDir, `candles_${s}_1s.csv`)) >= CATCHING_UP_MS) ? "backfilling" : "live";
 }
 
-/** How far the newest row of a 1s CSV is behind the last closed candle; Infinity without rows. */
+/** How far the newest row of a 1s CSV is behind now; Infinity without rows. */
 function _lagMs(path: string): number {
-  try {
-    const size = statSync(path).size;
-    const fd = openSync(path, "r");
-    const buf = Buffer.alloc(512);
-    const n = readSync(fd, buf, 0, 512, Math.max(0, size - 512));
-    closeSync(fd);
-    const rows = buf.subarray(0, n).toString().split("\n").filter((l) => /^\d{4}-.*Z,/.test(l));
-    const last = Date.parse(rows[rows.length - 1]?.split(",")[0] ?? "");
-    return Number.isNaN(last) ? Infinity : Date.now() - (last + 1000);
-  } catch {
-    return Infinity;
-  }
+  const last = newestRowTime(path);
+  return last === undefined ? Infinity : Date.now() - (last + 1000);
 }

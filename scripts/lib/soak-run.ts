@@ -7,9 +7,10 @@ import { sampleRss } from "./proc-stats.ts";
 import { waitFor } from "./process-io.ts";
 import { createRandom, type Random } from "./random.ts";
 import { spawnRecorder, stopProcess } from "./recorder.ts";
-import { checkCsv, totalVerdicts } from "./truth-check.ts";
+import { checkCsv, newestRowTime, totalVerdicts } from "./truth-check.ts";
 
 export interface SoakOptions {
+  /** How long faults come; then the recorder gets up to SETTLE_LIMIT_MS to settle. */
   durationMs: number;
   /** Work directory (CSVs, state, log). */
   dir: string;
@@ -21,18 +22,15 @@ export interface SoakOptions {
   faultEveryMs?: [number, number];
   /** Progress lines. @default none */
   log?: (line: string) => void;
-  /**
-   * Count it a problem when no proactive restart happens in the quiet tail (the restarts
-   * stopped). @default true
-   */
-  requireTailRestarts?: boolean;
 }
 
 export interface SoakResult {
   seconds: number;
   proactiveRestarts: number;
-  /** Proactive restarts after the faults stopped (a few expected). */
+  /** Proactive restarts after the faults stopped, before the stop. */
   tailRestarts: number;
+  /** From the last fault to the recorder caught up and restarting again, s (undefined: it never settled). */
+  settleSeconds: number | undefined;
   reconnects: number;
   faults: Record<string, number>;
   rows: number;
@@ -44,10 +42,13 @@ export interface SoakResult {
   problems: string[];
 }
 
-/** The last faults stop this long before the end, so what they broke is repaired by then. */
-const QUIET_TAIL_MS = 10_000;
-/** Proactive restarts are counted from this long after the last fault (a stall takes 6 s to end). */
-const TAIL_RESTARTS_AFTER_MS = 4000;
+/**
+ * After the faults, the recorder must catch up (every CSV at the last closed candle) and
+ * make TAIL_RESTARTS proactive restarts within this long. Its reconnect backoff alone may
+ * wait websocket.reconnect.max_delay (30 s) after a run of failures.
+ */
+const SETTLE_LIMIT_MS = 60_000;
+const TAIL_RESTARTS = 2;
 /** Candles that closed this long before the stop must be on disk. */
 const STOP_GRACE_MS = 2000;
 
@@ -67,13 +68,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const problems: string[] = [];
   mkdirSync(options.dir, { recursive: true });
   const startedAt = Date.now();
-  const faultsUntil = startedAt + options.durationMs - QUIET_TAIL_MS;
+  const faultsUntil = startedAt + options.durationMs;
+  const logPath = join(options.dir, "run.log");
+  const csvPath = (symbol: string) => join(options.dir, "csv", `candles_${symbol}_1s.csv`);
   const recorder = spawnRecorder({
     symbols, interval: "1s", restartEvery: "2s", staleAfter: "3s", wsUrl: exchange.wsUrl, restUrl: exchange.url,
-    out: join(options.dir, "csv"), state: join(options.dir, "state.json"), logPath: join(options.dir, "run.log"),
+    out: join(options.dir, "csv"), state: join(options.dir, "state.json"), logPath,
   });
   const rss = sampleRss(recorder.pid, 1000);
   let stopAt = Date.now();
+  let settleSeconds: number | undefined;
+  const tailRestarts = () => _restartTimes(logPath).filter((t) => t > faultsUntil).length;
   try {
     await waitFor(() => exchange.stats().openConnections > 0, "the recorder to connect", 20_000);
     // Every kind once, in a shuffled order, then at random.
@@ -91,7 +96,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         log(`soak: ${Math.round((Date.now() - startedAt) / 1000)} s, ${Object.values(faults).reduce((a, b) => a + b, 0)} faults`);
       }
     }
-    await Bun.sleep(Math.max(0, startedAt + options.durationMs - Date.now()));
+    const lastFaultAt = Date.now();
+    const settled = () => tailRestarts() >= TAIL_RESTARTS && symbols.every((s) => _lagMs(csvPath(s)) <= 2000);
+    await waitFor(settled, "the recorder to settle", SETTLE_LIMIT_MS, 250)
+      .then(() => (settleSeconds = Math.round((Date.now() - lastFaultAt) / 100) / 10))
+      .catch(() => problems.push(`the recorder did not settle within ${SETTLE_LIMIT_MS / 1000} s of the last fault: ${tailRestarts()} proactive restarts since, newest rows ${symbols.map((s) => `${_lagMs(csvPath(s))} ms`).join(", ")} behind`));
     if (recorder.exitCode !== null) problems.push(`the recorder exited by itself with ${recorder.exitCode}`);
   } finally {
     stopAt = Date.now();
@@ -102,17 +111,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const maxRssKb = Math.max(...rss.stop());
   // Candles from 2 s after the start (start-up) to 2 s before the stop must all be there.
   const range = { from: candleOpenAt("1s", startedAt) + 2000, until: candleOpenAt("1s", stopAt - STOP_GRACE_MS) };
-  const total = totalVerdicts(symbols.map((s) => checkCsv(join(options.dir, "csv", `candles_${s}_1s.csv`), exchange, s, "1s", range)));
+  const total = totalVerdicts(symbols.map((s) => checkCsv(csvPath(s), exchange, s, "1s", range)));
   problems.push(...total.problems);
   const state = _readState(join(options.dir, "state.json"), problems);
   if (state && state.status !== "stopped") problems.push(`state status is ${state.status}, not stopped`);
-  const restartTimes = [...readFileSync(join(options.dir, "run.log"), "utf8").matchAll(/^(\S+) .*proactive restart at /gm)].map((m) => Date.parse(m[1]!));
-  const tailRestarts = restartTimes.filter((t) => t >= faultsUntil + TAIL_RESTARTS_AFTER_MS).length;
-  if (tailRestarts === 0 && options.requireTailRestarts !== false) problems.push(`no proactive restart in the last ${(QUIET_TAIL_MS - TAIL_RESTARTS_AFTER_MS) / 1000} s, when no fault came any more: the restarts stopped`);
   return {
     seconds: Math.round((stopAt - startedAt) / 1000),
     proactiveRestarts: state?.proactive_restarts ?? 0,
-    tailRestarts,
+    tailRestarts: tailRestarts(),
+    settleSeconds,
     reconnects: state?.reconnects ?? 0,
     faults,
     ...total,
@@ -125,7 +132,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 export function formatSoak(r: SoakResult): string {
   const faults = Object.entries(r.faults).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(", ");
   return (
-    `soak: ${r.seconds} s, ${r.proactiveRestarts} proactive restarts (${r.tailRestarts} after the faults stopped), ${r.reconnects} reconnects, faults: ${faults || "none"}; ` +
+    `soak: ${r.seconds} s, ${r.proactiveRestarts} proactive restarts, ${r.reconnects} reconnects, settled ${r.settleSeconds ?? "never"} s after the last fault, faults: ${faults || "none"}; ` +
     `${r.rows} rows, ${r.lost} lost, ${r.duplicated} duplicated, ${r.wrong} wrong; max RSS ${(r.maxRssKb / 1024).toFixed(1)} MiB`
   );
 }
@@ -148,6 +155,17 @@ function _inject(exchange: Exchange, kind: (typeof FAULT_KINDS)[number], random:
     : kind === "rest429" || kind === "rest5xx" ? { kind, count: random.int(1, 3) }
     : { kind };
   exchange.inject(fault);
+}
+
+/** Times of the "proactive restart at" log lines. */
+function _restartTimes(logPath: string): number[] {
+  return [...readFileSync(logPath, "utf8").matchAll(/^(\S+) .*proactive restart at /gm)].map((m) => Date.parse(m[1]!));
+}
+
+/** How far the newest row of a 1s CSV is behind the last closed candle, ms; Infinity without rows. */
+function _lagMs(path: string): number {
+  const last = newestRowTime(path);
+  return last === undefined ? Infinity : candleOpenAt("1s", Date.now()) - 1000 - last;
 }
 
 function _readState(path: string, problems: string[]): { status: string; proactive_restarts: number; reconnects: number } | undefined {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { nextOpenTime, type Interval } from "../../src/time/intervals.ts";
 
 /** Anything that knows the exchange's final candles (the simulator's `Exchange`). */
@@ -83,4 +83,20 @@ export function totalVerdicts(verdicts: CsvVerdict[]): { rows: number; lost: num
     wrong: verdicts.reduce((n, v) => n + v.wrong, 0),
     problems: verdicts.flatMap((v) => v.problems),
   };
+}
+
+/** Open time of the newest row of a candle CSV (read from its tail), or undefined. */
+export function newestRowTime(path: string): number | undefined {
+  try {
+    const size = statSync(path).size;
+    const fd = openSync(path, "r");
+    const buf = Buffer.alloc(512);
+    const n = readSync(fd, buf, 0, 512, Math.max(0, size - 512));
+    closeSync(fd);
+    const rows = buf.subarray(0, n).toString().split("\n").filter((l) => /^\d{4}-\d{2}-\d{2}T[^,]*Z,/.test(l));
+    const t = Date.parse(rows[rows.length - 1]?.split(",")[0] ?? "");
+    return Number.isNaN(t) ? undefined : t;
+  } catch {
+    return undefined;
+  }
 }
