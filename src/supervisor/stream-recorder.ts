@@ -70,6 +70,9 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
   let running = false;
   let again = false;
   let cancelHeal: (() => void) | undefined;
+  /** Aborts the REST request in flight when the hold limit passes (REST may retry forever or hang). */
+  let inFlight: AbortController | undefined;
+  let cancelHoldLimit: (() => void) | undefined;
 
   function write(candle: Candle, via: "stream" | "backfill"): boolean {
     if (expectNext === undefined || candle.openTime < expectNext || stopper.signal.aborted) return false;
@@ -103,22 +106,56 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
     }, closesAt + HEAL_GRACE_MS - clock.now());
   }
 
+  /** A candle held after a hole: the hold limit is a timer, so it fires whatever REST is doing. */
+  function hold(candle: Candle): void {
+    if (!held.has(candle.openTime)) held.set(candle.openTime, { candle, since: clock.now() });
+    armHoldLimit();
+  }
+
+  function armHoldLimit(): void {
+    if (cancelHoldLimit || held.size === 0) return;
+    const oldest = Math.min(...[...held.values()].map((h) => h.since));
+    cancelHoldLimit = clock.setTimeout(() => {
+      cancelHoldLimit = undefined;
+      if (releaseExpiredHold()) inFlight?.abort();
+      armHoldLimit();
+    }, oldest + HOLD_LIMIT_MS - clock.now());
+  }
+
+  /** Past the hold limit, the hole stays a hole: held candles are written after it, said loudly. */
+  function releaseExpiredHold(): boolean {
+    if (held.size === 0 || expectNext === undefined) return false;
+    const oldest = Math.min(...[...held.values()].map((h) => h.since));
+    if (clock.now() - oldest < HOLD_LIMIT_MS) return false;
+    const first = Math.min(...held.keys());
+    events.unrepaired?.(expectNext, first);
+    expectNext = first;
+    drainHeld();
+    return true;
+  }
+
   async function backfillLoop(): Promise<void> {
     let lagTry = 0;
     while (!stopper.signal.aborted) {
       again = false;
+      releaseExpiredHold();
       const lastClosed = previousOpenTime(interval, candleOpenAt(interval, clock.now()));
       if (expectNext === undefined || (expectNext > lastClosed && held.size === 0)) return;
       let candles: Candle[];
       let more: boolean;
+      const request = (inFlight = new AbortController());
       try {
-        ({ candles, more } = await options.fetchClosed(expectNext, stopper.signal, liveOpen));
+        ({ candles, more } = await options.fetchClosed(expectNext, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
       } catch (err) {
         if (stopper.signal.aborted) return;
+        if (request.signal.aborted) continue; // the hold limit passed during the request
         events.warn?.(`backfill of ${options.symbol}@${interval} failed: ${errorMessage(err)}; retrying in 60s`);
-        await sleep(clock, 60_000, stopper.signal);
+        await sleep(clock, 60_000, AbortSignal.any([stopper.signal, request.signal]));
         continue;
+      } finally {
+        inFlight = undefined;
       }
+      if (request.signal.aborted) continue;
       const written: Candle[] = [];
       for (const candle of candles) {
         if (candle.openTime < expectNext!) continue;
@@ -138,14 +175,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
         continue;
       }
       // Candles after a hole wait for REST to catch up (it lags the stream by a moment).
-      const oldest = Math.min(...[...held.values()].map((h) => h.since));
-      if (clock.now() - oldest >= HOLD_LIMIT_MS) {
-        const first = Math.min(...held.keys());
-        events.unrepaired?.(expectNext!, first);
-        expectNext = first;
-        drainHeld();
-        continue;
-      }
+      if (releaseExpiredHold()) continue;
       await sleep(clock, REST_LAG_RETRY_MS[Math.min(lagTry++, REST_LAG_RETRY_MS.length - 1)]!, stopper.signal);
     }
   }
@@ -180,7 +210,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       if (expectNext === undefined) expectNext = candle.openTime;
       if (candle.openTime < expectNext) return "duplicate";
       if (candle.openTime === expectNext) return write(candle, "stream") ? (drainHeld(), "written") : "duplicate";
-      if (!held.has(candle.openTime)) held.set(candle.openTime, { candle, since: clock.now() });
+      hold(candle);
       recorder.requestBackfill(`hole before ${formatIsoSeconds(candle.openTime)}`);
       return "held";
     },
@@ -200,6 +230,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
     stop() {
       stopper.abort();
       cancelHeal?.();
+      cancelHoldLimit?.();
     },
   };
   armHeal();

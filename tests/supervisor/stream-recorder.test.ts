@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Candle } from "../../src/candles/candle.ts";
 import { createCandleWriter, type CandleWriter } from "../../src/candles/writer.ts";
 import { createStreamRecorder, HOLD_LIMIT_MS, type StreamRecorder } from "../../src/supervisor/stream-recorder.ts";
+import { fetchClosedPage } from "../../src/exchange/rest-klines.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 
 const M = 60_000;
@@ -121,3 +122,54 @@ test("REST down for longer than the hold limit: later candles are written after 
   expect(events).toEqual(["1..2"]);
   expect(rows().slice(0, 2)).toEqual([0, 2]);
 });
+
+/** A recorder whose REST is a real HTTP client against `restUrl`, with the fake clock. */
+function startWithRest(restUrl: string, events: string[]) {
+  recorder = createStreamRecorder({
+    symbol: "BTCUSDT", interval: "1m", writer, clock, startAt: T0,
+    fetchClosed: (from, signal, openFrom) => fetchClosedPage({ restUrl, symbol: "BTCUSDT", interval: "1m", startTime: from, signal, clock, openFrom }),
+    events: { unrepaired: (a, b) => events.push(`${(a - T0) / M}..${(b - T0) / M}`) },
+  });
+}
+
+/** Moves the fake clock in steps, letting real sockets answer in between. */
+async function advanceReal(ms: number, step = 20_000): Promise<void> {
+  for (let left = ms; left > 0; left -= step) {
+    await clock.advance(Math.min(step, left));
+    await Bun.sleep(2);
+  }
+}
+
+test.each([
+  ["refuses connections", () => {
+    const server = Bun.serve({ port: 0, fetch: () => new Response("") });
+    const url = `http://127.0.0.1:${server.port}`;
+    server.stop(true);
+    return { url, stop: () => {} };
+  }],
+  ["accepts and never answers", () => {
+    const server = Bun.serve({ port: 0, fetch: () => new Promise<Response>(() => {}) });
+    return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  }],
+])("a REST that %s cannot hold stream candles past the hold limit", async (_name, makeRest) => {
+  const rest = makeRest();
+  try {
+    const events: string[] = [];
+    startWithRest(rest.url, events);
+    await clock.advance(M);
+    recorder!.onClosed(candle(0));
+    await clock.advance(2 * M);
+    expect(recorder!.onClosed(candle(2))).toBe("held");
+    await advanceReal(HOLD_LIMIT_MS - 3 * M);
+    expect(rows()).toEqual([0]);
+    await advanceReal(3 * M + 1000);
+    expect(events).toEqual(["1..2"]);
+    expect(rows()).toEqual([0, 2]);
+    // Candles go on being written as they close, REST still down.
+    await clock.advance(M);
+    expect(recorder!.onClosed(candle(3))).toBe("written");
+    expect(rows()).toEqual([0, 2, 3]);
+  } finally {
+    rest.stop();
+  }
+}, 30_000);
