@@ -14,7 +14,11 @@ import type { RecorderState, RecorderStatus } from "../state/state-file.ts";
 
 /** A new connection must deliver within this long, or the old one is kept. */
 export const CANDIDATE_TIMEOUT_MS = 30_000;
-/** A connection that lived this long resets the backoff (first retry immediate again). */
+/**
+ * Streaming that stayed healthy this long resets the backoff (first retry immediate again).
+ * Counted from the last reactive (re)connect, across proactive swaps: a swap replaces the
+ * connection, not the health of the stream.
+ */
 const STABLE_UPTIME_MS = 5000;
 
 export interface SupervisorOptions {
@@ -82,6 +86,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let everConnected = false;
   let stopping = false;
   let reconnectingSince: number | undefined;
+  /** When the stream last came back after a failure (kept across proactive swaps). */
+  let healthySince: number | undefined;
   let escalated = false;
   const timers: (() => void)[] = [];
   let cancelRestart: (() => void) | undefined;
@@ -166,6 +172,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       counters.reactiveReconnects++;
     }
     everConnected = true;
+    healthySince = clock.now();
     counters.connectedSince = conn.openedAt ?? clock.now();
     reconnectingSince = undefined;
     escalated = false;
@@ -203,7 +210,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       else setStatus("reconnecting");
       return;
     }
-    if (info.upMs >= STABLE_UPTIME_MS && conn.messages > 0) counters.attempt = 0;
+    if (_wasHealthy(healthySince, counters.lastMessageAt, clock.now())) counters.attempt = 0;
+    healthySince = undefined;
     reconnectingSince ??= clock.now();
     setStatus("reconnecting");
     const delay = scheduleReconnect();
@@ -360,4 +368,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     },
   };
   return supervisor;
+}
+
+// --- internal ---
+
+/** The stream had been up and delivering for STABLE_UPTIME_MS when it failed. */
+function _wasHealthy(healthySince: number | undefined, lastMessageAt: number | undefined, now: number): boolean {
+  return healthySince !== undefined && now - healthySince >= STABLE_UPTIME_MS && lastMessageAt !== undefined && lastMessageAt >= healthySince;
 }
