@@ -28,6 +28,27 @@ export function combinedStreamUrl(base: string, streams: StreamSpec[]): string {
 }
 
 /**
+ * A stream URL short enough for a log line or an alert:
+ * `stream.binance.com:9443/stream (600 streams)`. A combined URL names every stream and
+ * runs to ~12,000 characters with 600 of them; the count says enough. Never throws.
+ */
+export function describeStreamUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.length > URL_TEXT_MAX ? `${url.slice(0, URL_TEXT_MAX - 1)}…` : url;
+  }
+  // Raw streams are named in the path (`/ws/btcusdt@kline_1m/ethusdt@kline_1m`).
+  const raw = /^\/ws\/(.+)$/.exec(parsed.pathname);
+  const names = raw ? raw[1]! : parsed.searchParams.get("streams");
+  const where = `${parsed.host}${raw ? "/ws" : parsed.pathname === "/" ? "" : parsed.pathname}`;
+  if (names === null) return where;
+  const count = names.split("/").filter(Boolean).length;
+  return `${where} (${count} stream${count === 1 ? "" : "s"})`;
+}
+
+/**
  * Reads one WebSocket text frame: a kline (raw or wrapped in the combined
  * `{stream, data}` shape), a `serverShutdown` (raw, combined, or WebSocket-API shape),
  * a reply to a control request, or something else. Never throws.
@@ -50,6 +71,8 @@ export function parseStreamMessage(text: string): StreamMessage {
 // --- internal ---
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** What is left of a string that is not even a URL. */
+const URL_TEXT_MAX = 80;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);

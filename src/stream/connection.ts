@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { describeStreamUrl } from "./binance.ts";
 
 export type ConnectionState = "connecting" | "open" | "closed";
 
@@ -11,7 +12,10 @@ export interface CloseInfo {
   timedOut: boolean;
   /** How long it was open, ms (0 if it never opened). */
   upMs: number;
-  /** The socket's error message, when there was one (e.g. "Failed to connect"). */
+  /**
+   * The socket's error message, when there was one (e.g. "Failed to connect"), with any
+   * URL in it replaced by `describeStreamUrl(url)`: Bun quotes ~1 KB of the combined URL.
+   */
   error: string | undefined;
 }
 
@@ -153,11 +157,24 @@ export function openConnection(options: ConnectionOptions): Connection {
   // frames, and pongs to pings of our own, count as alive.
   socket.addEventListener("pong" as "open", () => alive());
   socket.addEventListener("error", (event: Event) => {
-    error = (event as ErrorEvent).message || "connection error";
+    error = _scrubUrls((event as ErrorEvent).message || "connection error", options.url);
   });
   socket.addEventListener("close", (event: CloseEvent) => {
     cancelConnectTimeout();
     finish(event.code, event.reason);
   });
   return conn;
+}
+
+// --- internal ---
+
+const URL_IN_TEXT = /\b(?:wss?|https?):\/\/[^\s'"<>]+/gi;
+
+/**
+ * "WebSocket connection to 'ws://host/stream?streams=…' failed" → "… to 'host/stream
+ * (600 streams)' failed". Bun quotes the URL with its middle cut out ("...") past ~1 KB,
+ * so the quoted text cannot be described; any URL in the socket's own error is its URL.
+ */
+function _scrubUrls(text: string, url: string): string {
+  return text.replace(URL_IN_TEXT, () => describeStreamUrl(url));
 }

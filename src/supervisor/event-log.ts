@@ -1,7 +1,77 @@
 import type { ConsolaInstance } from "consola";
+import { describeStreamUrl } from "../stream/binance.ts";
 import { formatDuration } from "../time/duration.ts";
 import { formatIsoSeconds } from "../time/timestamp.ts";
 import type { RecorderEvent } from "./events.ts";
+
+/**
+ * The longest message the event log writes, in characters. The logger adds ~40 more
+ * (timestamp, level, tag), so every line stays under 300: a last line of defence against
+ * text from outside (a socket error, a REST reason) that quotes something huge.
+ */
+export const LOG_MESSAGE_MAX_CHARS = 240;
+
+/** How many stream names the `started` line lists before it counts the rest. */
+const STREAMS_SHOWN = 5;
+
+/** One log line per recorder event (the plain-log view of what the dashboard shows). */
+export function logRecorderEvent(log: ConsolaInstance, event: RecorderEvent): void {
+  const line = _describe(event);
+  if (line) log[line.level](_cap(line.message));
+}
+
+// --- internal ---
+
+type LogLevel = "info" | "success" | "warn" | "error";
+
+function _describe(event: RecorderEvent): { level: LogLevel; message: string } | undefined {
+  const entry = (level: LogLevel, message: string) => ({ level, message });
+  switch (event.type) {
+    case "started":
+      return entry("info", `recording ${_streams(event.streams)}`);
+    case "stopped":
+      return entry("info", `stopped: ${event.reason}`);
+    case "connected":
+      return entry("success", `connected to ${describeStreamUrl(event.url)} (attempt ${event.attempt})`);
+    case "disconnected":
+      return entry("warn", `disconnected: code ${event.code}${event.reason ? ` ${event.reason}` : ""} after ${formatDuration(event.upMs)} up`);
+    case "connect_failed":
+      if (!_isLoggedCount(event.attempt)) return;
+      return entry("warn", `connection attempt ${event.attempt} failed: ${event.error}; retrying in ${formatDuration(event.retryInMs)} (and forever, with backoff)`);
+    case "rest_retry":
+      if (!_isLoggedCount(event.attempt)) return;
+      return entry("warn", `${event.symbol}@${event.interval}: REST backfill request failed (${event.error}), attempt ${event.attempt}; retrying in ${formatDuration(event.retryInMs)}`);
+    case "stream_dead":
+      return entry("warn", `stream dead: no message for ${formatDuration(event.silentMs)}; reconnecting`);
+    case "proactive_restart":
+      return entry("info", `proactive restart at ${formatIsoSeconds(event.boundary)}: new connection took over`);
+    case "proactive_restart_abandoned":
+      return entry("info", `proactive restart for ${formatIsoSeconds(event.boundary)} skipped: ${event.reason}`);
+    case "server_shutdown":
+      return entry("warn", "the server announced a shutdown; moving to a new connection now");
+    case "reconnecting_long":
+      return entry("error", `still reconnecting after ${formatDuration(event.sinceMs)} (${event.attempts} attempts)`);
+    case "backfill_repaired": {
+      const first = event.candles[0]!;
+      const last = event.candles[event.candles.length - 1]!;
+      const span = event.candles.length === 1 ? formatIsoSeconds(first.openTime) : `${formatIsoSeconds(first.openTime)}..${formatIsoSeconds(last.openTime)}`;
+      return entry("info", `${event.symbol}@${event.interval}: backfill repaired ${event.candles.length} candle${event.candles.length === 1 ? "" : "s"} (${span})`);
+    }
+    case "exchange_gap":
+      return entry("warn", `${event.symbol}@${event.interval}: the exchange has no candle at ${event.openTimes.slice(0, 5).map(formatIsoSeconds).join(", ")}${event.openTimes.length > 5 ? ` (+${event.openTimes.length - 5} more)` : ""}: exchange gap, recorded`);
+    case "unrepaired_hole":
+      return entry("error", `${event.symbol}@${event.interval}: REST could not repair ${formatIsoSeconds(event.from)}..${formatIsoSeconds(event.to)}; later candles written after the hole (repair with 'resilience gaps --fill')`);
+    case "csv_write_failing":
+      return entry("error", `${event.symbol}@${event.interval}: CSV write failing: ${event.error}`);
+    case "csv_write_recovered":
+      return entry("success", `${event.symbol}@${event.interval}: CSV writes recovered`);
+    case "warning":
+      return entry("warn", event.message);
+    case "malformed_message":
+      if (!_isLoggedCount(event.count)) return;
+      return entry("warn", `ignored a malformed message (${event.count} so far): ${event.reason}`);
+  }
+}
 
 /** Repeated troubles are logged on the 1st, 2nd, 5th, 10th, 20th, 50th, 100th … occurrence, not each time. */
 function _isLoggedCount(n: number): boolean {
@@ -10,51 +80,12 @@ function _isLoggedCount(n: number): boolean {
   return n === magnitude || n === 2 * magnitude || n === 5 * magnitude;
 }
 
-/** One log line per recorder event (the plain-log view of what the dashboard shows). */
-export function logRecorderEvent(log: ConsolaInstance, event: RecorderEvent): void {
-  switch (event.type) {
-    case "started":
-      return log.info(`recording ${event.streams.join(", ")}`);
-    case "stopped":
-      return log.info(`stopped: ${event.reason}`);
-    case "connected":
-      return log.success(`connected (attempt ${event.attempt})`);
-    case "disconnected":
-      return log.warn(`disconnected: code ${event.code}${event.reason ? ` ${event.reason}` : ""} after ${formatDuration(event.upMs)} up`);
-    case "connect_failed":
-      if (!_isLoggedCount(event.attempt)) return;
-      return log.warn(`connection attempt ${event.attempt} failed: ${event.error}; retrying in ${formatDuration(event.retryInMs)} (and forever, with backoff)`);
-    case "rest_retry":
-      if (!_isLoggedCount(event.attempt)) return;
-      return log.warn(`${event.symbol}@${event.interval}: REST backfill request failed (${event.error}), attempt ${event.attempt}; retrying in ${formatDuration(event.retryInMs)}`);
-    case "stream_dead":
-      return log.warn(`stream dead: no message for ${formatDuration(event.silentMs)}; reconnecting`);
-    case "proactive_restart":
-      return log.info(`proactive restart at ${formatIsoSeconds(event.boundary)}: new connection took over`);
-    case "proactive_restart_abandoned":
-      return log.info(`proactive restart for ${formatIsoSeconds(event.boundary)} skipped: ${event.reason}`);
-    case "server_shutdown":
-      return log.warn("the server announced a shutdown; moving to a new connection now");
-    case "reconnecting_long":
-      return log.error(`still reconnecting after ${formatDuration(event.sinceMs)} (${event.attempts} attempts)`);
-    case "backfill_repaired": {
-      const first = event.candles[0]!;
-      const last = event.candles[event.candles.length - 1]!;
-      const span = event.candles.length === 1 ? formatIsoSeconds(first.openTime) : `${formatIsoSeconds(first.openTime)}..${formatIsoSeconds(last.openTime)}`;
-      return log.info(`${event.symbol}@${event.interval}: backfill repaired ${event.candles.length} candle${event.candles.length === 1 ? "" : "s"} (${span})`);
-    }
-    case "exchange_gap":
-      return log.warn(`${event.symbol}@${event.interval}: the exchange has no candle at ${event.openTimes.slice(0, 5).map(formatIsoSeconds).join(", ")}${event.openTimes.length > 5 ? ` (+${event.openTimes.length - 5} more)` : ""}: exchange gap, recorded`);
-    case "unrepaired_hole":
-      return log.error(`${event.symbol}@${event.interval}: REST could not repair ${formatIsoSeconds(event.from)}..${formatIsoSeconds(event.to)}; later candles written after the hole (repair with 'resilience gaps --fill')`);
-    case "csv_write_failing":
-      return log.error(`${event.symbol}@${event.interval}: CSV write failing: ${event.error}`);
-    case "csv_write_recovered":
-      return log.success(`${event.symbol}@${event.interval}: CSV writes recovered`);
-    case "warning":
-      return log.warn(event.message);
-    case "malformed_message":
-      if (_isLoggedCount(event.count)) return log.warn(`ignored a malformed message (${event.count} so far): ${event.reason}`);
-      return;
-  }
+/** `BTCUSDT@1m, ETHUSDT@1m`, or `600 streams: BTCUSDT@1m, … (+595 more)`. */
+function _streams(streams: string[]): string {
+  if (streams.length <= STREAMS_SHOWN) return streams.join(", ");
+  return `${streams.length} streams: ${streams.slice(0, STREAMS_SHOWN).join(", ")} (+${streams.length - STREAMS_SHOWN} more)`;
+}
+
+function _cap(message: string): string {
+  return message.length > LOG_MESSAGE_MAX_CHARS ? `${message.slice(0, LOG_MESSAGE_MAX_CHARS - 1)}…` : message;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { combinedStreamUrl, parseStreamMessage } from "../../src/stream/binance.ts";
+import { combinedStreamUrl, describeStreamUrl, parseStreamMessage } from "../../src/stream/binance.ts";
 
 const kline = {
   e: "kline",
@@ -59,4 +59,18 @@ test("an in-progress update needs only a decimal close; a closed candle needs ev
   expect(m.type === "kline" && m.candle.close).toBe("0.00000915");
   expect(parseStreamMessage(JSON.stringify({ ...kline, k: { ...kline.k, x: false, c: "abc" } })).type).toBe("invalid");
   expect(parseStreamMessage(JSON.stringify({ ...kline, k: { ...kline.k, x: true, v: 5 } })).type).toBe("invalid");
+});
+
+const SIX_HUNDRED = Array.from({ length: 300 }, (_, i) => [{ symbol: `S${i}USDT`, interval: "1m" as const }, { symbol: `S${i}USDT`, interval: "1h" as const }]).flat();
+
+test.each([
+  ["a 600-stream combined URL", combinedStreamUrl("wss://stream.binance.com:9443", SIX_HUNDRED), "stream.binance.com:9443/stream (600 streams)"],
+  ["one stream on the default port", combinedStreamUrl("wss://stream.binance.com:443/ws", [{ symbol: "BTCUSDT", interval: "1h" }]), "stream.binance.com/stream (1 stream)"],
+  ["an empty stream list", "ws://127.0.0.1:8080/stream?streams=", "127.0.0.1:8080/stream (0 streams)"],
+  ["raw streams in the path", "wss://stream.binance.com:9443/ws/btcusdt@kline_1m/ethusdt@kline_1m", "stream.binance.com:9443/ws (2 streams)"],
+  ["credentials and a bare root", "wss://user:secret@data-stream.binance.vision/", "data-stream.binance.vision"],
+  ["short text that is no URL", "not a url", "not a url"],
+  ["long text that is no URL", `not a url ${"x".repeat(200)}`, `not a url ${"x".repeat(69)}…`],
+])("describeStreamUrl: %s", (_, url, expected) => {
+  expect(describeStreamUrl(url)).toBe(expected);
 });

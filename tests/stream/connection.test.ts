@@ -72,6 +72,17 @@ test("a refused connection closes once, with the error, and never opens", async 
   expect(c.closed!.error).toContain("Failed to connect");
 });
 
+test("a refused connection's error names host, path and stream count instead of quoting a 600-stream URL", async () => {
+  const clock = new FakeClock();
+  const probe = Bun.serve({ port: 0, fetch: () => new Response("") });
+  const port = probe.port;
+  probe.stop(true);
+  const streams = Array.from({ length: 600 }, (_, i) => `s${i}usdt@kline_1m`).join("/");
+  const c = connect(`ws://127.0.0.1:${port}/stream?streams=${streams}`, clock);
+  await until(() => c.closed !== undefined);
+  expect(c.closed!.error).toBe(`WebSocket connection to '127.0.0.1:${port}/stream (600 streams)' failed: Failed to connect`);
+});
+
 test("a connection that never completes is given up after the connect timeout", async () => {
   const clock = new FakeClock();
   // A TCP listener that accepts and never answers the HTTP upgrade.
