@@ -1,5 +1,6 @@
 import { candleChart } from "./chart.ts";
-import { alignDecimals, compareDecimals, formatMinute, sparkline } from "./format.ts";
+import { isInterval, intervalMs } from "../time/intervals.ts";
+import { alignDecimals, compareDecimals, formatMinute, formatSecond, sparkline } from "./format.ts";
 import type { DashboardCandle, DashboardStream } from "./snapshot.ts";
 import { lineWidth, padLine, seg, spread, type Line } from "./styled-line.ts";
 import { renderTable } from "./table.ts";
@@ -26,8 +27,10 @@ export function renderCandleSection(stream: DashboardStream | undefined, rows: n
   const title: Line = [seg(`${stream.symbol}@${stream.interval}`, "bold"), seg(" closed candles (UTC)")];
   if (stream.recent.length === 0) return [title, [seg("no closed candle yet", "dim")]];
   const shown = stream.recent.slice(-Math.max(rows, 0)).reverse();
-  let table = _candleTable(shown, width, options.longDates);
-  if (table.width > width) table = _candleTable(shown, width, false);
+  // 1s candles would all read the same minute: show their seconds.
+  const time = isInterval(stream.interval) && intervalMs(stream.interval) < 60_000 ? formatSecond : formatMinute;
+  let table = _candleTable(shown, width, (ms) => time(ms, !options.longDates));
+  if (table.width > width) table = _candleTable(shown, width, (ms) => time(ms, true));
   const chartWidth = width - table.width - 4;
   if (width >= CHART_MIN_COLUMNS && chartWidth >= 20) {
     const chart = candleChart(stream.recent, chartWidth, table.lines.length, utf8);
@@ -41,14 +44,14 @@ export function renderCandleSection(stream: DashboardStream | undefined, rows: n
 
 // --- internal ---
 
-function _candleTable(shown: DashboardCandle[], width: number, longDates: boolean): { lines: Line[]; width: number } {
+function _candleTable(shown: DashboardCandle[], width: number, formatTime: (ms: number) => string): { lines: Line[]; width: number } {
   // Open, high, low and close share one precision, so every price column lines up.
   const prices = alignDecimals(shown.flatMap((c) => [c.open, c.high, c.low, c.close]));
   const volumes = alignDecimals(shown.map((c) => c.volume));
   const at = (i: number, k: number): string => prices[i * 4 + k]!;
   const lines = renderTable(
     [
-      { title: "OPEN TIME", cells: shown.map((c) => [seg(formatMinute(c.openTime, !longDates))]) },
+      { title: "OPEN TIME", cells: shown.map((c) => [seg(formatTime(c.openTime))]) },
       { title: "OPEN", right: true, cells: shown.map((_, i) => [seg(at(i, 0))]) },
       { title: "HIGH", right: true, cells: shown.map((_, i) => [seg(at(i, 1))]) },
       { title: "LOW", right: true, cells: shown.map((_, i) => [seg(at(i, 2))]) },

@@ -20,6 +20,12 @@ export function formatMinute(ms: number, short = false): string {
   return `${iso.slice(short ? 5 : 0, 10)} ${iso.slice(11, 16)}`;
 }
 
+/** `2024-01-02 13:04:05` (UTC), or `01-02 13:04:05` when `short`: for sub-minute candles. */
+export function formatSecond(ms: number, short = false): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(short ? 5 : 0, 10)} ${iso.slice(11, 19)}`;
+}
+
 /** `1,234,567`. */
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");

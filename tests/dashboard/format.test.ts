@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { alignDecimals, compareDecimals, formatAge, formatBytes, formatMinute, sparkline } from "../../src/dashboard/format.ts";
+import { alignDecimals, compareDecimals, formatAge, formatBytes, formatMinute, formatSecond, sparkline } from "../../src/dashboard/format.ts";
 
 describe("formatAge", () => {
   test.each([
@@ -66,6 +66,12 @@ test("formatMinute gives UTC, with or without the year", () => {
   const t = Date.UTC(2024, 11, 31, 23, 59, 59);
   expect(formatMinute(t)).toBe("2024-12-31 23:59");
   expect(formatMinute(t, true)).toBe("12-31 23:59");
+});
+
+test("formatSecond gives UTC to the second, with or without the year", () => {
+  const t = Date.UTC(2024, 11, 31, 23, 59, 58, 999);
+  expect(formatSecond(t)).toBe("2024-12-31 23:59:58");
+  expect(formatSecond(t, true)).toBe("12-31 23:59:58");
 });
 
 describe("sparkline", () => {

@@ -87,6 +87,39 @@ describe("renderDashboard", () => {
     expect(points(rows[0]!)).toEqual(points(rows[1]!));
   });
 
+  /** The same candles, one `interval` apart, the newest closed before `NOW`. */
+  const candlesEvery = (ms: number) => {
+    const candles = stream("BTCUSDT").recent;
+    const lastOpen = Math.floor(NOW / ms) * ms - ms;
+    return candles.map((c, i) => ({ ...c, openTime: lastOpen - (candles.length - 1 - i) * ms }));
+  };
+  const timeCells = (lines: string[]) => lines.map((l) => /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d(?::\d\d)?(?= )/.exec(l)?.[0]).filter((t) => t !== undefined);
+
+  test.each([
+    [80, 24],
+    [160, 48],
+  ])("1s candles show their seconds, every row a distinct time, in one aligned column (%px%p)", (columns, rows) => {
+    const lines = text(connected({ streams: [stream("BTCUSDT", { interval: "1s", recent: candlesEvery(1000) })] }), columns, rows);
+    const times = timeCells(lines);
+    expect(times.length).toBeGreaterThan(3);
+    expect(times[0]).toMatch(/ 14:23:06$/);
+    expect(times[1]).toMatch(/ 14:23:05$/);
+    expect(new Set(times).size).toBe(times.length);
+    // One width for every time, and the OPEN prices' decimal points in one column.
+    expect(new Set(times.map((t) => t!.length)).size).toBe(1);
+    const tableRows = lines.filter((l) => timeCells([l]).length === 1);
+    expect(new Set(tableRows.map((l) => l.indexOf("."))).size).toBe(1);
+  });
+
+  test("1m and longer candles keep hours and minutes only", () => {
+    for (const [interval, ms] of [["1m", 60_000], ["1h", 3_600_000]] as const) {
+      const times = timeCells(text(connected({ streams: [stream("BTCUSDT", { interval, recent: candlesEvery(ms) })] })));
+      expect(times.length).toBeGreaterThan(3);
+      for (const t of times) expect(t).toMatch(/^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d$/);
+      expect(times[0]).toMatch(interval === "1m" ? / 14:22$/ : / 13:00$/);
+    }
+  });
+
   test("marks the selected stream and shows its candles", () => {
     const s = severalStreams();
     const lines = text(s);
