@@ -1,6 +1,5 @@
 import { candleChart } from "./chart.ts";
-import { isInterval, intervalMs } from "../time/intervals.ts";
-import { alignDecimals, compareDecimals, formatMinute, formatSecond, sparkline } from "./format.ts";
+import { alignDecimals, compareDecimals, formatOpenTime, sparkline } from "./format.ts";
 import type { DashboardCandle, DashboardStream } from "./snapshot.ts";
 import { lineWidth, padLine, seg, spread, type Line } from "./styled-line.ts";
 import { renderTable } from "./table.ts";
@@ -27,10 +26,8 @@ export function renderCandleSection(stream: DashboardStream | undefined, rows: n
   const title: Line = [seg(`${stream.symbol}@${stream.interval}`, "bold"), seg(" closed candles (UTC)")];
   if (stream.recent.length === 0) return [title, [seg("no closed candle yet", "dim")]];
   const shown = stream.recent.slice(-Math.max(rows, 0)).reverse();
-  // 1s candles would all read the same minute: show their seconds.
-  const time = isInterval(stream.interval) && intervalMs(stream.interval) < 60_000 ? formatSecond : formatMinute;
-  let table = _candleTable(shown, width, (ms) => time(ms, !options.longDates));
-  if (table.width > width) table = _candleTable(shown, width, (ms) => time(ms, true));
+  let table = _candleTable(shown, width, (ms) => formatOpenTime(stream.interval, ms, !options.longDates));
+  if (table.width > width) table = _candleTable(shown, width, (ms) => formatOpenTime(stream.interval, ms, true));
   const chartWidth = width - table.width - 4;
   if (width >= CHART_MIN_COLUMNS && chartWidth >= 20) {
     const chart = candleChart(stream.recent, chartWidth, table.lines.length, utf8);

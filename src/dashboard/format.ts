@@ -1,3 +1,4 @@
+import { intervalMs, isInterval } from "../time/intervals.ts";
 /** Small pure formatters for the dashboard: ages, times, sizes and exact decimals. */
 
 /** `0s` … `59s`, `4m05s`, `3h07m`, `2d04h`: an age or countdown, to the second (never negative). */
@@ -24,6 +25,11 @@ export function formatMinute(ms: number, short = false): string {
 export function formatSecond(ms: number, short = false): string {
   const iso = new Date(ms).toISOString();
   return `${iso.slice(short ? 5 : 0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** A candle's open time: `formatSecond` for sub-minute intervals (1s candles would all read the same minute), else `formatMinute`. */
+export function formatOpenTime(interval: string, ms: number, short = false): string {
+  return isInterval(interval) && intervalMs(interval) < 60_000 ? formatSecond(ms, short) : formatMinute(ms, short);
 }
 
 /** `1,234,567`. */

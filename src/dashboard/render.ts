@@ -1,6 +1,6 @@
 import { formatDuration } from "../time/duration.ts";
 import { renderCandleSection } from "./candle-section.ts";
-import { alignDecimals, compareDecimals, formatAge, formatBytes, formatClock, formatCount, formatMinute } from "./format.ts";
+import { alignDecimals, compareDecimals, formatAge, formatBytes, formatClock, formatCount, formatOpenTime } from "./format.ts";
 import type { DashboardSnapshot, DashboardStream, LogLevel } from "./snapshot.ts";
 import { joinLine, lineWidth, seg, spread, toAnsi, truncate, type Line, type Segment, type Style } from "./styled-line.ts";
 import { renderTable } from "./table.ts";
@@ -149,7 +149,7 @@ function _streams(v: _View, rows: number): Line[] {
       { title: "PRICE", right: true, cells: shown.map((st, i) => _price(v, st, prices[i]!)) },
       { title: "UPDATED", right: true, cells: shown.map((st) => _updated(v, st)) },
       { title: "CANDLES", right: true, cells: shown.map((st) => [seg(formatCount(st.candlesWritten))]) },
-      { title: "LAST CLOSED", cells: shown.map((st) => [seg(st.lastClosedOpenTime === null ? g.none : formatMinute(st.lastClosedOpenTime, !v.longDates))]) },
+      { title: "LAST CLOSED", cells: shown.map((st) => [seg(st.lastClosedOpenTime === null ? g.none : formatOpenTime(st.interval, st.lastClosedOpenTime, !v.longDates))]) },
       { title: "BACKFILLED", right: true, cells: shown.map((st) => [seg(formatCount(st.backfilled), ...(st.backfilled > 0 ? (["cyan"] as const) : []))]) },
       { title: "EXCH GAPS", right: true, cells: shown.map((st) => [seg(formatCount(st.exchangeGaps), ...(st.exchangeGaps > 0 ? (["yellow"] as const) : []))]) },
     ],
