@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { readConfigTree, type SopsDecrypt } from "./files.ts";
+import { readConfigFiles, type SopsDecrypt } from "./files.ts";
 import { resolveConfig, type ResolvedConfig, type RunOverrides } from "./resolve.ts";
 
 export type { ResolvedConfig, RunOverrides } from "./resolve.ts";
@@ -41,14 +41,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     throw new UserError(`config file ${explicit} does not exist; give an existing file to --config`);
   }
   const path = explicit ?? DEFAULT_CONFIG_PATHS.find((p) => existsSync(p));
-  const tree = path ? await readConfigTree(path, options.decrypt ?? (await defaultDecrypt())) : {};
+  const { tree, origins } = path ? await readConfigFiles(path, options.decrypt ?? (await defaultDecrypt())) : { tree: {}, origins: {} };
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined)) as RunOverrides;
   const fromEnv: RunOverrides = {};
+  const overrideNames: Partial<Record<keyof RunOverrides, string>> = {};
   for (const [key, name] of Object.entries(ENV_OVERRIDES) as [keyof RunOverrides, string | undefined][]) {
     const value = name ? env[name] : undefined;
-    if (value !== undefined && value !== "") fromEnv[key] = value;
+    if (value === undefined || value === "") continue;
+    fromEnv[key] = value;
+    if (flags[key] === undefined) overrideNames[key] = name;
   }
-  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined)) as RunOverrides;
-  const config = resolveConfig(tree, path, { ...fromEnv, ...flags });
+  const config = resolveConfig(tree, path, { ...fromEnv, ...flags }, { origins, overrideNames });
   if (env.RESILIENCE_SLACK_WEBHOOK) config.credentials.slack_webhook = env.RESILIENCE_SLACK_WEBHOOK;
   return config;
 }

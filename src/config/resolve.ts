@@ -1,9 +1,9 @@
 import { UserError } from "../errors.ts";
-import { parseDuration } from "../time/duration.ts";
+import { formatDuration, parseDuration } from "../time/duration.ts";
 import { isInterval, type Interval } from "../time/intervals.ts";
 import { parseTime } from "../time/timestamp.ts";
 import type { CsvColumns } from "../candles/csv.ts";
-import { isTree, type ConfigTree } from "./files.ts";
+import { isTree, type ConfigTree, type KeyOrigins } from "./files.ts";
 
 export const DEFAULT_WS_URL = "wss://stream.binance.com:9443";
 export const DEFAULT_REST_URL = "https://api.binance.com";
@@ -53,54 +53,62 @@ export interface ResolvedConfig {
   warnings: string[];
 }
 
-/** Turns a merged config tree plus env/flag overrides into a ResolvedConfig. */
-export function resolveConfig(tree: ConfigTree, source: string | undefined, overrides: RunOverrides, now = Date.now()): ResolvedConfig {
-  const where = source ?? "defaults";
-  const warnings = _unknownKeys(tree, "", where);
-  const get = (path: string) => _get(tree, path);
-  const str = (path: string) => _string(get(path), path, where);
-  const dur = (path: string, unit: "s" | "m") => _duration(get(path), path, where, unit);
+export interface ResolveOptions {
+  /** The file each value of the tree was read from (see readConfigFiles). @default every value from `source` */
+  origins?: KeyOrigins;
+  /** How each override was given, for messages (`RESILIENCE_RESTART_EVERY`). @default its flag (`--restart-every`) */
+  overrideNames?: Partial<Record<keyof RunOverrides, string>>;
+}
 
-  _exclusive(tree, where, "binance.stream.symbol", "binance.stream.symbols");
-  _exclusive(tree, where, "binance.stream.timeframe", "binance.stream.timeframes");
-  _exclusive(tree, where, "binance.reconnect.modulo_minutes", "binance.reconnect.every");
+/** Turns a merged config tree plus env/flag overrides into a ResolvedConfig. */
+export function resolveConfig(tree: ConfigTree, source: string | undefined, overrides: RunOverrides, options: ResolveOptions = {}): ResolvedConfig {
+  const where = source ?? "defaults";
+  /** The file that set `path` (an include, say; for a mapping, the file of one of its values), for messages. */
+  const at = (path: string) => _origin(options.origins ?? {}, path) ?? where;
+  /** How an override was given: its flag unless it came from the environment. */
+  const given = (key: keyof RunOverrides, flag: string) => options.overrideNames?.[key] ?? flag;
+  const warnings = _unknownKeys(tree, "", at);
+  const get = (path: string) => _get(tree, path);
+  const str = (path: string) => _string(get(path), path, at(path));
+  const dur = (path: string, unit: "s" | "m") => _duration(get(path), path, at(path), unit);
+
+  _exclusive(tree, at, "binance.stream.symbol", "binance.stream.symbols");
+  _exclusive(tree, at, "binance.stream.timeframe", "binance.stream.timeframes");
+  _exclusive(tree, at, "binance.reconnect.modulo_minutes", "binance.reconnect.every");
   if (get("websocket.reconnect.max_attempts") !== undefined) {
-    warnings.push(`${where}: websocket.reconnect.max_attempts is ignored: resilience reconnects forever`);
+    warnings.push(`${at("websocket.reconnect.max_attempts")}: websocket.reconnect.max_attempts is ignored: resilience reconnects forever`);
   }
 
-  const symbols = _symbols(overrides.symbol ?? _listOf(get("binance.stream.symbols") ?? get("binance.stream.symbol"), "binance.stream.symbols", where) ?? "BTCUSDT", overrides.symbol !== undefined ? "--symbol" : `${where}: binance.stream.symbols`);
-  const intervals = _intervals(overrides.interval ?? _listOf(get("binance.stream.timeframes") ?? get("binance.stream.timeframe"), "binance.stream.timeframes", where) ?? "1h", overrides.interval !== undefined ? "--interval" : `${where}: binance.stream.timeframes`);
+  const symbolsAt = options.origins?.["binance.stream.symbols"] ?? at("binance.stream.symbol");
+  const timeframesAt = options.origins?.["binance.stream.timeframes"] ?? at("binance.stream.timeframe");
+  const symbols = _symbols(overrides.symbol ?? _listOf(get("binance.stream.symbols") ?? get("binance.stream.symbol"), "binance.stream.symbols", symbolsAt) ?? "BTCUSDT", overrides.symbol !== undefined ? given("symbol", "--symbol") : `${symbolsAt}: binance.stream.symbols`);
+  const intervals = _intervals(overrides.interval ?? _listOf(get("binance.stream.timeframes") ?? get("binance.stream.timeframe"), "binance.stream.timeframes", timeframesAt) ?? "1h", overrides.interval !== undefined ? given("interval", "--interval") : `${timeframesAt}: binance.stream.timeframes`);
   if (symbols.length * intervals.length > MAX_STREAMS) {
     throw new UserError(`${symbols.length * intervals.length} streams asked; Binance allows at most ${MAX_STREAMS} on one connection`);
   }
 
-  const restartEveryMs =
-    overrides.restartEvery !== undefined
-      ? parseDuration(overrides.restartEvery, "--restart-every")
-      : (dur("binance.reconnect.every", "s") ?? dur("binance.reconnect.modulo_minutes", "m") ?? 4 * 3_600_000);
-  const restartMarginMs = dur("binance.reconnect.margin_seconds", "s") ?? Math.min(5000, restartEveryMs / 4);
-  const minConnectionMs = dur("binance.reconnect.min_connection_duration", "s") ?? Math.min(60_000, restartEveryMs / 2);
-  if (restartEveryMs > 0 && restartMarginMs >= restartEveryMs) {
-    throw new UserError(`${where}: binance.reconnect.margin_seconds must be shorter than the restart period`);
+  const { restartEveryMs, restartMarginMs, minConnectionMs } = _restartTiming(get, dur, overrides, at, given("restartEvery", "--restart-every"));
+  const staleFlag = given("staleAfter", "--stale-after");
+  const staleAfterMs = overrides.staleAfter !== undefined ? parseDuration(overrides.staleAfter, staleFlag) : (dur("resilience.heartbeat.stale_after", "s") ?? 30_000);
+  if (staleAfterMs <= 0) {
+    throw new UserError(`${overrides.staleAfter !== undefined ? staleFlag : `${at("resilience.heartbeat.stale_after")}: resilience.heartbeat.stale_after`} must be longer than 0 (e.g. 30s)`);
   }
-  const staleAfterMs = overrides.staleAfter !== undefined ? parseDuration(overrides.staleAfter, "--stale-after") : (dur("resilience.heartbeat.stale_after", "s") ?? 30_000);
-  if (staleAfterMs <= 0) throw new UserError(`--stale-after must be longer than 0 (e.g. 30s)`);
 
   const columns = str("csv.columns") ?? "basic";
-  if (columns !== "basic" && columns !== "full") throw new UserError(`${where}: csv.columns must be "basic" or "full", not "${columns}"`);
+  if (columns !== "basic" && columns !== "full") throw new UserError(`${at("csv.columns")}: csv.columns must be "basic" or "full", not "${columns}"`);
   const stateFile = overrides.state ?? str("resilience.heartbeat.state_file") ?? "state/heartbeat.state.json";
 
   return {
     source,
     symbols,
     intervals,
-    wsUrl: _url(overrides.wsUrl ?? str("binance.ws_url") ?? DEFAULT_WS_URL, overrides.wsUrl !== undefined ? "--ws-url" : `${where}: binance.ws_url`, ["ws:", "wss:"]),
-    restUrl: _url(overrides.restUrl ?? str("binance.rest_url") ?? DEFAULT_REST_URL, overrides.restUrl !== undefined ? "--rest-url" : `${where}: binance.rest_url`, ["http:", "https:"]),
+    wsUrl: _url(overrides.wsUrl ?? str("binance.ws_url") ?? DEFAULT_WS_URL, overrides.wsUrl !== undefined ? given("wsUrl", "--ws-url") : `${at("binance.ws_url")}: binance.ws_url`, ["ws:", "wss:"]),
+    restUrl: _url(overrides.restUrl ?? str("binance.rest_url") ?? DEFAULT_REST_URL, overrides.restUrl !== undefined ? given("restUrl", "--rest-url") : `${at("binance.rest_url")}: binance.rest_url`, ["http:", "https:"]),
     restartEveryMs,
     restartMarginMs,
     minConnectionMs,
     staleAfterMs,
-    since: overrides.since !== undefined ? parseTime(overrides.since, "--since") : undefined,
+    since: overrides.since !== undefined ? parseTime(overrides.since, given("since", "--since")) : undefined,
     outDir: overrides.out ?? str("csv.dir") ?? ".",
     stateFile,
     heartbeatIntervalMs: dur("resilience.heartbeat.interval", "s") ?? 5000,
@@ -108,11 +116,11 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
     reconnectBaseMs: dur("websocket.reconnect.delay", "s") ?? 500,
     reconnectMaxMs: dur("websocket.reconnect.max_delay", "s") ?? 30_000,
     environment: str("binance.environment") ?? "mainnet",
-    credentials: _credentials(get("credentials"), where),
+    credentials: _credentials(get("credentials"), at),
     alerts: {
       minIntervalMs: dur("alerts.min_interval", "s") ?? 60_000,
       escalateAfterMs: dur("alerts.escalate_after", "s") ?? 300_000,
-      proactive: _bool(get("alerts.proactive"), "alerts.proactive", where) ?? true,
+      proactive: _bool(get("alerts.proactive"), "alerts.proactive", at("alerts.proactive")) ?? true,
     },
     watchdog: {
       stateFile: str("resilience.watchdog.state_file") ?? stateFile,
@@ -124,6 +132,53 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
 }
 
 // --- internal ---
+
+const RESTART_EVERY_DEFAULT_MS = 4 * 3_600_000;
+const MARGIN_MAX_MS = 5000;
+const MIN_CONNECTION_MAX_MS = 60_000;
+
+/**
+ * The restart period and the two values tied to it. Unset, margin and minimum age follow
+ * the period (a quarter, at most 5 s; half, at most 60 s). Set explicitly, each must be
+ * shorter than the period: a margin that is not would open the new connection before the
+ * previous boundary, a minimum age that is not would skip every proactive restart.
+ */
+function _restartTiming(
+  get: (key: string) => unknown,
+  dur: (key: string, unit: "s" | "m") => number | undefined,
+  overrides: RunOverrides,
+  originOf: (key: string) => string,
+  flag: string,
+): { restartEveryMs: number; restartMarginMs: number; minConnectionMs: number } {
+  const periodKey = get("binance.reconnect.every") !== undefined ? "binance.reconnect.every" : get("binance.reconnect.modulo_minutes") !== undefined ? "binance.reconnect.modulo_minutes" : undefined;
+  const restartEveryMs =
+    overrides.restartEvery !== undefined
+      ? parseDuration(overrides.restartEvery, flag)
+      : periodKey
+        ? dur(periodKey, periodKey.endsWith("minutes") ? "m" : "s")!
+        : RESTART_EVERY_DEFAULT_MS;
+  const restartMarginMs = dur("binance.reconnect.margin_seconds", "s") ?? Math.min(MARGIN_MAX_MS, restartEveryMs / 4);
+  const minConnectionMs = dur("binance.reconnect.min_connection_duration", "s") ?? Math.min(MIN_CONNECTION_MAX_MS, restartEveryMs / 2);
+  if (restartEveryMs <= 0) return { restartEveryMs, restartMarginMs, minConnectionMs };
+
+  // Where the period came from, and how to lengthen it, as seen from the file of `key`.
+  const periodFrom = (file: string) =>
+    overrides.restartEvery !== undefined ? [`from ${flag}`, `use a longer ${flag}, `]
+    : periodKey === undefined ? ["by default", ""]
+    : [`from ${periodKey} in ${originOf(periodKey) === file ? "the same file" : originOf(periodKey)}`, `raise ${periodKey}, `];
+  const conflict = (key: string, ms: number, why: string, fallback: string) => {
+    const file = originOf(key);
+    const [from, lengthen] = periodFrom(file);
+    return new UserError(`${file}: ${key} (${formatDuration(ms)}) must be shorter than the restart period (${formatDuration(restartEveryMs)} ${from})${why}; lower it, ${lengthen}or remove it to use the default (${fallback})`);
+  };
+  if (restartMarginMs >= restartEveryMs) {
+    throw conflict("binance.reconnect.margin_seconds", restartMarginMs, "", "a quarter of the period, at most 5s");
+  }
+  if (minConnectionMs >= restartEveryMs) {
+    throw conflict("binance.reconnect.min_connection_duration", minConnectionMs, ", or every proactive restart is skipped", "half the period, at most 60s");
+  }
+  return { restartEveryMs, restartMarginMs, minConnectionMs };
+}
 
 /** Every key we read, plus kstlib keys we accept and do not need (logger, ops, ping...). */
 const KNOWN_KEYS = new Set([
@@ -141,15 +196,22 @@ const KNOWN_KEYS = new Set([
 /** Subtrees taken whole: credentials (sops_*), and kstlib's own sections we do not use. */
 const OPAQUE_PREFIXES = ["credentials", "logger", "ops"];
 
-function _unknownKeys(tree: ConfigTree, prefix: string, where: string): string[] {
+function _unknownKeys(tree: ConfigTree, prefix: string, at: (path: string) => string): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(tree)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (OPAQUE_PREFIXES.includes(path) || KNOWN_KEYS.has(path)) continue;
-    if (isTree(value) && [...KNOWN_KEYS].some((k) => k.startsWith(`${path}.`))) out.push(..._unknownKeys(value, path, where));
-    else out.push(`${where}: unknown key ${path} is ignored; check its spelling against config/resilience.yml`);
+    const section = [...KNOWN_KEYS].some((k) => k.startsWith(`${path}.`));
+    // `heartbeat:` with every key commented out, as in the example, is an empty section.
+    if (section && value === null) continue;
+    if (section && isTree(value)) out.push(..._unknownKeys(value, path, at));
+    else out.push(`${at(path)}: unknown key ${path} is ignored; check its spelling against config/resilience.yml`);
   }
   return out;
+}
+
+function _origin(origins: KeyOrigins, path: string): string | undefined {
+  return origins[path] ?? Object.entries(origins).find(([key]) => key.startsWith(`${path}.`))?.[1];
 }
 
 function _get(tree: ConfigTree, path: string): unknown {
@@ -161,8 +223,9 @@ function _get(tree: ConfigTree, path: string): unknown {
   return node ?? undefined;
 }
 
-function _exclusive(tree: ConfigTree, where: string, a: string, b: string): void {
+function _exclusive(tree: ConfigTree, at: (path: string) => string, a: string, b: string): void {
   if (_get(tree, a) !== undefined && _get(tree, b) !== undefined) {
+    const where = at(a) === at(b) ? at(a) : `${at(a)} and ${at(b)}`;
     throw new UserError(`${where}: both ${a} and ${b} are set; keep only one`);
   }
 }
@@ -226,13 +289,13 @@ function _url(text: string, what: string, schemes: string[]): string {
   return text.replace(/\/+$/, "");
 }
 
-function _credentials(value: unknown, where: string): Record<string, string> {
+function _credentials(value: unknown, at: (path: string) => string): Record<string, string> {
   if (value === undefined) return {};
-  if (!isTree(value)) throw new UserError(`${where}: credentials must be a mapping of names to webhook URLs`);
+  if (!isTree(value)) throw new UserError(`${at("credentials")}: credentials must be a mapping of names to webhook URLs`);
   const out: Record<string, string> = {};
   for (const [key, url] of Object.entries(value)) {
-    if (typeof url !== "string") throw new UserError(`${where}: credentials.${key} must be a string`);
-    if (url.startsWith("ENC[")) throw new UserError(`${where}: credentials.${key} is still encrypted; the sops file was not decrypted`);
+    if (typeof url !== "string") throw new UserError(`${at(`credentials.${key}`)}: credentials.${key} must be a string`);
+    if (url.startsWith("ENC[")) throw new UserError(`${at(`credentials.${key}`)}: credentials.${key} is still encrypted; the sops file was not decrypted`);
     out[key] = url;
   }
   return out;

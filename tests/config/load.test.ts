@@ -98,7 +98,7 @@ describe("loadConfig", () => {
     ["csv:\n  columns: some\n", 'csv.columns must be "basic" or "full"'],
     ["alerts:\n  proactive: maybe\n", "alerts.proactive must be true or false"],
     ["resilience:\n  heartbeat:\n    stale_after: [1]\n", "resilience.heartbeat.stale_after must be a duration"],
-    ["binance:\n  reconnect:\n    every: 10s\n    margin_seconds: 20\n", "margin_seconds must be shorter than the restart period"],
+    ["binance:\n  reconnect:\n    every: 10s\n    margin_seconds: 20\n", "resilience.yml: binance.reconnect.margin_seconds (20s) must be shorter than the restart period (10s from binance.reconnect.every in the same file)"],
     ["include: 5\n", "include must be a file name or a list"],
     ["- just\n- a list\n", "the top level must be a mapping"],
   ])("%j is refused naming the file and key", async (yaml, message) => {
