@@ -1,21 +1,28 @@
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { systemClock, type Clock } from "../clock.ts";
-import { UserError, errorMessage } from "../errors.ts";
+import { errorMessage } from "../errors.ts";
 import type { Candle } from "./candle.ts";
-import { csvHeader, formatCandleRow, rowOpenTime, type CsvColumns } from "./csv.ts";
+import { csvHeader, formatCandleRow, type CsvColumns } from "./csv.ts";
 import { acquireLock, type LockInfo } from "./lock.ts";
+import { NODE_FS, REOPEN_FLAGS, checkTail, openCsv, readTail, restoreSize, type CsvTail, type FileProblem, type WriterFs } from "./writer-file.ts";
 
 /** A failing disk is retried at this pace, rows held in memory meanwhile. */
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15_000;
-const TAIL_BYTES = 64 * 1024;
 
 export interface CandleWriterOptions {
   path: string;
   columns: CsvColumns;
   clock?: Clock;
+  /** File calls to use instead of node:fs ones (tests make the disk fail with them). @default node:fs */
+  fs?: Partial<WriterFs>;
   /** Called once when writes start failing and once when they recover. */
   onFailing?: (error: string, heldRows: number) => void;
+  /**
+   * Called when appending stops because the file cannot be shown to end at the last row written
+   * (a partial row could not be cut), and again if a retry finds written rows gone. Alert loudly.
+   * Rows are held in memory meanwhile; `onRecovered` follows once the tail checks out again.
+   */
+  onDamaged?: (error: string, heldRows: number) => void;
   onRecovered?: (rowsWritten: number) => void;
 }
 
@@ -25,10 +32,22 @@ export interface CandleWriter {
   readonly lastOpenTime: number | undefined;
   /** What opening found and fixed: a torn last line cut off, a stale lock taken over. */
   readonly repairs: { tornBytes: number; tornText: string; staleLock?: LockInfo };
+  /** The last rows found at opening, newest last (at most 2, raw text without its line ending); [] for a new file. */
+  readonly tailRows: readonly string[];
   /** Appends a closed candle unless its open time is not newer than the last row; nothing after close(). */
   append(candle: Candle): "written" | "held" | "duplicate" | "closed";
-  /** Rows accepted but not yet on disk (the disk is failing). */
+  /**
+   * Replaces the newest row with `candle`'s row, or removes it when `candle` is undefined, crash-safely:
+   * truncate the row away + fdatasync, then (if given) append + fdatasync. A crash in between leaves
+   * the file ending at the row before, which the next start backfills. Only allowed while nothing is held,
+   * there is a row, and `candle` is newer than the row before; returns false (changing nothing) otherwise.
+   * Updates lastOpenTime (to the previous row's open time after a removal; undefined if only the header remains).
+   */
+  rewriteLastRow(candle: Candle | undefined): boolean;
+  /** Rows accepted but not yet on disk (the disk is failing, or the file is damaged). */
   readonly heldRows: number;
+  /** Why appending is stopped: the file cannot be shown to end at the last row written; else undefined. */
+  readonly damage: string | undefined;
   readonly bytesWritten: number;
   readonly lastSyncAt: number | undefined;
   /** Tries to write held rows one last time, closes the file and releases the lock. */
@@ -36,85 +55,161 @@ export interface CandleWriter {
 }
 
 /**
+ * "failing": writes fail, but the file was cut back to its last whole row, so retrying is safe.
+ * "damaged": that could not be checked (or counted rows are gone); nothing is appended until a
+ * retry re-reads the tail and finds the last row written there.
+ */
+type WriterState = "ok" | "failing" | "damaged";
+
+/** How bad a damage is, to alert again only when it gets worse. */
+const DAMAGE_LEVEL = { unrestored: 1, lost: 2 } as const;
+
+interface HeldRow {
+  line: string;
+  openTime: number;
+}
+
+/**
  * Opens (or creates) a candle CSV for appending, as its single writer: takes the lock,
- * checks the header, cuts a torn last line, and reads the last open time. Each row is one
- * write(2) on an O_APPEND fd followed by fdatasync; a failing write keeps the rows in
- * memory and retries them in order.
+ * checks the header, cuts a torn last line, and reads the last rows. Each row is one
+ * write(2) on an O_APPEND fd followed by fdatasync; a failing write is cut back to the last
+ * whole row and the rows are kept in memory and retried in order. When that cut cannot be
+ * checked, the file is "damaged": no byte is appended until its tail is verified again.
  */
 export function createCandleWriter(options: CandleWriterOptions): CandleWriter {
   const clock = options.clock ?? systemClock;
+  const fs: WriterFs = { ...NODE_FS, ...options.fs };
   const lock = acquireLock(options.path);
-  let opened: ReturnType<typeof _openCsv>;
+  let opened: ReturnType<typeof openCsv>;
   try {
-    opened = _openCsv(options.path, csvHeader(options.columns));
+    opened = openCsv(fs, options.path, csvHeader(options.columns));
   } catch (err) {
     lock.release();
     throw err;
   }
   let fd: number | undefined = opened.fd;
-  let goodSize = opened.size;
-  let lastOpenTime = opened.lastOpenTime;
-  const held: string[] = [];
-  let failing = false;
+  /** The newest counted line: every byte before `disk.size` is a whole, synced row. */
+  let disk: CsvTail = opened.tail;
+  let lastOpenTime = disk.openTime;
+  const held: HeldRow[] = [];
+  let state: WriterState = "ok";
+  let damage: FileProblem | undefined;
+  let reportedLevel = 0;
   let retryDelay = RETRY_MIN_MS;
   let cancelRetry: (() => void) | undefined;
   let bytesWritten = 0;
   let lastSyncAt: number | undefined;
   let closed = false;
 
-  function writeRow(line: string): void {
-    fd ??= openSync(options.path, "a");
-    const bytes = Buffer.from(line);
+  /** Appends one row and syncs it; on failure cuts back to the last whole row, or marks the file damaged. */
+  function writeRow(row: HeldRow): void {
+    fd ??= fs.openSync(options.path, REOPEN_FLAGS);
+    const bytes = Buffer.from(row.line);
     try {
-      const n = writeSync(fd, bytes);
+      const n = fs.writeSync(fd, bytes);
       if (n !== bytes.length) throw new Error(`short write (${n} of ${bytes.length} bytes)`);
-      fdatasyncSync(fd);
+      fs.fdatasyncSync(fd);
     } catch (err) {
-      // Never leave half a row behind: cut back to the last whole row.
-      try {
-        if (fstatSync(fd).size !== goodSize) ftruncateSync(fd, goodSize);
-      } catch {
-        try {
-          closeSync(fd);
-        } catch {}
-        fd = undefined;
-      }
+      const problem = restoreSize(fs, fd, disk.size);
+      if (problem) markDamaged({ kind: problem.kind, message: `${errorMessage(err)}, then ${problem.message}` });
       throw err;
     }
-    goodSize += bytes.length;
+    disk = { size: disk.size + bytes.length, lineStart: disk.size, line: row.line, openTime: row.openTime, prevOpenTime: disk.openTime };
     bytesWritten += bytes.length;
     lastSyncAt = clock.now();
   }
 
+  /** Writes held rows in order; false (and a retry scheduled) when they cannot all be written. */
   function drain(): boolean {
+    if (state === "damaged" && !repair()) return retryLater();
     while (held.length > 0) {
       try {
         writeRow(held[0]!);
       } catch (err) {
-        if (!failing) {
-          failing = true;
+        if (state === "ok") {
+          state = "failing";
           options.onFailing?.(errorMessage(err), held.length);
         }
-        scheduleRetry();
-        return false;
+        return retryLater();
       }
       held.shift();
     }
-    if (failing) {
-      failing = false;
+    if (state !== "ok") {
+      state = "ok";
+      reportedLevel = 0;
       retryDelay = RETRY_MIN_MS;
       options.onRecovered?.(bytesWritten);
     }
     return true;
   }
 
-  function scheduleRetry(): void {
-    if (cancelRetry || closed) return;
+  /** Stops appending; alerts on the first problem of an episode and again if it gets worse. */
+  function markDamaged(problem: FileProblem): void {
+    state = "damaged";
+    damage = problem;
+    if (DAMAGE_LEVEL[problem.kind] <= reportedLevel) return;
+    reportedLevel = DAMAGE_LEVEL[problem.kind];
+    options.onDamaged?.(problem.message, held.length);
+  }
+
+  /** Damaged: re-opens the file and checks it still ends with the last row written, cutting what follows. */
+  function repair(): boolean {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {}
+      fd = undefined;
+    }
+    let problem: FileProblem | undefined;
+    try {
+      fd = fs.openSync(options.path, REOPEN_FLAGS);
+      problem = checkTail(fs, fd, disk);
+    } catch (err) {
+      const kind = (err as NodeJS.ErrnoException).code === "ENOENT" ? "lost" : "unrestored";
+      problem = { kind, message: `cannot re-open ${options.path}: ${errorMessage(err)}` };
+    }
+    if (problem) {
+      markDamaged(problem);
+      return false;
+    }
+    state = "failing"; // appending may resume; onRecovered once every held row is written
+    damage = undefined;
+    return true;
+  }
+
+  function retryLater(): false {
+    if (cancelRetry || closed) return false;
     cancelRetry = clock.setTimeout(() => {
       cancelRetry = undefined;
       retryDelay = Math.min(RETRY_MAX_MS, retryDelay * 2);
       drain();
     }, retryDelay);
+    return false;
+  }
+
+  function rewriteLastRow(candle: Candle | undefined): boolean {
+    if (closed || state !== "ok" || held.length > 0 || fd === undefined || disk.openTime === undefined) return false;
+    if (candle && disk.prevOpenTime !== undefined && candle.openTime <= disk.prevOpenTime) return false;
+    let before: CsvTail;
+    try {
+      before = readTail(fs, fd, disk.lineStart, options.path).tail;
+    } catch {
+      return false;
+    }
+    // From here the row counts as removed: if the cut fails, nothing is appended until it is done.
+    const problem = restoreSize(fs, fd, before.size);
+    disk = before;
+    lastOpenTime = before.openTime;
+    if (problem) {
+      markDamaged({ kind: problem.kind, message: `cannot remove the last row: ${problem.message}` });
+      retryLater();
+    }
+    if (candle) {
+      lastOpenTime = candle.openTime;
+      held.push({ line: formatCandleRow(candle, options.columns), openTime: candle.openTime });
+      if (state === "ok") drain();
+    }
+    return true;
   }
 
   return {
@@ -123,16 +218,21 @@ export function createCandleWriter(options: CandleWriterOptions): CandleWriter {
       return lastOpenTime;
     },
     repairs: { tornBytes: opened.tornBytes, tornText: opened.tornText, staleLock: lock.takenOver },
+    tailRows: opened.rows,
     append(candle) {
       if (closed) return "closed";
       if (lastOpenTime !== undefined && candle.openTime <= lastOpenTime) return "duplicate";
       lastOpenTime = candle.openTime;
-      held.push(formatCandleRow(candle, options.columns));
-      if (failing) return "held";
+      held.push({ line: formatCandleRow(candle, options.columns), openTime: candle.openTime });
+      if (state !== "ok") return "held";
       return drain() ? "written" : "held";
     },
+    rewriteLastRow,
     get heldRows() {
       return held.length;
+    },
+    get damage() {
+      return damage?.message;
     },
     get bytesWritten() {
       return bytesWritten;
@@ -148,75 +248,10 @@ export function createCandleWriter(options: CandleWriterOptions): CandleWriter {
       drain();
       if (fd !== undefined) {
         try {
-          closeSync(fd);
+          fs.closeSync(fd);
         } catch {}
       }
       lock.release();
     },
   };
-}
-
-// --- internal ---
-
-/** Opens the CSV: writes the header into a new file; checks it and repairs the tail otherwise. */
-function _openCsv(path: string, header: string) {
-  const fd = openSync(path, "a+");
-  try {
-    const size = fstatSync(fd).size;
-    if (size === 0) {
-      const text = Buffer.from(`${header}\n`);
-      writeSync(fd, text);
-      fdatasyncSync(fd);
-      return { fd, size: text.length, lastOpenTime: undefined, tornBytes: 0, tornText: "" };
-    }
-    const head = _readAt(fd, 0, Math.min(size, 4096));
-    const firstLine = head.split("\n")[0]!.replace(/\r$/, "");
-    if (firstLine !== header) {
-      throw new UserError(
-        `${path} does not start with the header "${header}" (found "${firstLine.slice(0, 80)}"); ` +
-          `record into another --out directory, or set csv.columns to match the file`,
-      );
-    }
-    let end = size;
-    let tornBytes = 0;
-    let tornText = "";
-    const tailStart = Math.max(0, size - TAIL_BYTES);
-    let tail = _readAt(fd, tailStart, size - tailStart);
-    if (!tail.endsWith("\n")) {
-      const cut = tail.lastIndexOf("\n");
-      if (cut < 0 && tailStart === 0) {
-        // Only a header without its newline: complete it.
-        writeSync(fd, "\n");
-        end = size + 1;
-        tail += "\n";
-      } else {
-        tornText = tail.slice(cut + 1);
-        tornBytes = Buffer.byteLength(tornText);
-        end = size - tornBytes;
-        ftruncateSync(fd, end);
-        tail = tail.slice(0, cut + 1);
-      }
-      fdatasyncSync(fd);
-    }
-    const lines = tail.split("\n").filter((l) => l.length > 0);
-    const lastLine = (lines[lines.length - 1] ?? "").replace(/\r$/, "");
-    let lastOpenTime: number | undefined;
-    if (lastLine !== header) {
-      lastOpenTime = rowOpenTime(lastLine);
-      if (lastOpenTime === undefined) {
-        throw new UserError(`the last row of ${path} is not a candle row ("${lastLine.slice(0, 60)}"); check it with 'resilience gaps ${path}'`);
-      }
-    }
-    return { fd, size: end, lastOpenTime, tornBytes, tornText };
-  } catch (err) {
-    closeSync(fd);
-    if (err instanceof UserError) throw err;
-    throw new UserError(`cannot open ${path} for appending: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
-  }
-}
-
-function _readAt(fd: number, position: number, length: number): string {
-  const buf = Buffer.alloc(length);
-  const n = readSync(fd, buf, 0, length, position);
-  return buf.subarray(0, n).toString("utf8");
 }

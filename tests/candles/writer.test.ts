@@ -4,33 +4,13 @@ import { tmpdir, hostname } from "node:os";
 import { join } from "node:path";
 import { createCandleWriter } from "../../src/candles/writer.ts";
 import { BASIC_HEADER, FULL_HEADER } from "../../src/candles/csv.ts";
-import type { Candle } from "../../src/candles/candle.ts";
+import { T0, candle } from "./writer-helpers.ts";
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "writer-"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const H = 3_600_000;
-const T0 = Date.UTC(2024, 0, 1);
-function candle(i: number, price = "42000.12345678"): Candle {
-  return {
-    symbol: "BTCUSDT",
-    interval: "1h",
-    openTime: T0 + i * H,
-    closeTime: T0 + (i + 1) * H - 1,
-    open: price,
-    high: "42100.00000000",
-    low: "0.00000001",
-    close: "42050.50000000",
-    volume: "12.34567891",
-    quoteVolume: "518000.1",
-    trades: 1234,
-    takerBuyBase: "6.1",
-    takerBuyQuote: "256000.9",
-  };
-}
 
 describe("createCandleWriter", () => {
   test("writes the header and rows verbatim, skipping duplicates and older rows", () => {
