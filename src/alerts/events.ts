@@ -51,6 +51,12 @@ export function describeEvent(event: AlertEvent): EventDescription | undefined {
       return { level: "warning", streams: [_key(event)], text: `exchange gap confirmed: the exchange has no candle at ${_times(event.openTimes)}` };
     case "unrepaired_hole":
       return { level: "critical", streams: [_key(event)], text: `hole not repaired: ${formatIsoSeconds(event.from)}..${formatIsoSeconds(event.to)} (repair with 'resilience gaps --fill')` };
+    case "row_conflict":
+      return {
+        level: "critical",
+        streams: [_key(event)],
+        text: `the CSV's last row ${event.record.open_time} disagreed with the exchange (${event.record.fields.join(", ")}): ${event.record.action} (old row kept in ${event.conflictLog})${event.earlierDiffers ? "; earlier rows differ too: run 'resilience gaps --verify'" : ""}`,
+      };
     case "csv_write_failing":
       return { level: "critical", streams: [_key(event)], text: `CSV write failing: ${event.error}` };
     case "csv_write_recovered":

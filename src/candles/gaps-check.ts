@@ -6,6 +6,8 @@ import { isInterval, INTERVALS, type Interval } from "../time/intervals.ts";
 import { parseTime } from "../time/timestamp.ts";
 import type { AuditReport } from "./audit.ts";
 import { auditFile, openCandleFile, symbolFromName, type AuditFileOptions } from "./audit-file.ts";
+import { readConflicts, type ConflictRecord } from "./conflict-log.ts";
+import { checkLastRow, type LastRowCheck } from "./last-row-check.ts";
 import { acquireLock } from "./lock.ts";
 import { repairFile, type RepairResult } from "./repair.ts";
 import { applyExchangeAnswer, askExchange, type KlineFetcher } from "./verify-gaps.ts";
@@ -48,6 +50,10 @@ export interface FileCheck {
   report: AuditReport;
   /** What --fill did: null when there was nothing it could change. */
   repair?: RepairResult | null;
+  /** With --verify: the last row against the exchange (undefined: not checkable, e.g. a Binance dump). */
+  lastRow?: LastRowCheck;
+  /** With --verify: rows the recorder took out of this file because the exchange disagreed. */
+  conflictLog?: ConflictRecord[];
 }
 
 /** Validates the flags into options; every mistake is one UserError line. */
@@ -72,8 +78,15 @@ export async function checkCandleFile(file: string, options: GapsOptions): Promi
   const audit: AuditFileOptions = { interval: options.interval, since: options.since, until: options.until, now: clock.now() };
   if (options.fill) return _fill(file, audit, options);
   const report = auditFile(file, audit);
-  if (options.verify) applyExchangeAnswer(report, await _ask(file, report, options, false));
-  return { file, report };
+  if (!options.verify) return { file, report };
+  applyExchangeAnswer(report, await _ask(file, report, options, false));
+  const lastRow = report.interval ? await _askLastRow(file, report.interval, options) : undefined;
+  return { file, report, lastRow, conflictLog: readConflicts(file) };
+}
+
+/** True when the check found anything: the audit's findings, or a last row the exchange disagrees with. */
+export function hasCheckFindings(check: FileCheck): boolean {
+  return hasFindings(check.report) || (check.lastRow !== undefined && check.lastRow.fields.length > 0);
 }
 
 /** True when the audit found anything but the exchange's own gaps. */
@@ -112,6 +125,19 @@ async function _fill(file: string, audit: AuditFileOptions, options: GapsOptions
     return { file, report: after, repair };
   } finally {
     lock.release();
+  }
+}
+
+async function _askLastRow(file: string, interval: Interval, options: GapsOptions): Promise<LastRowCheck | undefined> {
+  const symbol = options.symbol ?? symbolFromName(file);
+  if (!symbol) return undefined;
+  const fetchOne = (time: number) =>
+    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: time, endTime: time, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch });
+  try {
+    return await checkLastRow(file, interval, (options.clock ?? systemClock).now(), fetchOne);
+  } catch (err) {
+    if (err instanceof RestUnavailableError) throw new UserError(`${file}: cannot ask the exchange: ${err.message}`);
+    throw err;
   }
 }
 

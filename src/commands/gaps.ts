@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UserError } from "../errors.ts";
-import { checkCandleFile, DEFAULT_REST_URL, hasFindings, resolveGapsOptions } from "../candles/gaps-check.ts";
+import { checkCandleFile, DEFAULT_REST_URL, hasCheckFindings, resolveGapsOptions } from "../candles/gaps-check.ts";
 import { renderGapsJson, renderGapsText } from "../render/gaps-report.ts";
 import { jsonArg } from "./_args.ts";
 
@@ -17,7 +17,7 @@ export default defineCommand({
     until: { type: "string", description: "expected last candle, inclusive (ISO, epoch ms, or now = the last closed one): reports the missing tail", valueHint: "TIME" },
     ...jsonArg,
     fill: { type: "boolean", description: "fetch missing candles from the exchange and rewrite the file (temp + rename, original kept as FILE.bak); refused while a recorder holds the file's lock" },
-    verify: { type: "boolean", description: "ask the exchange about each hole: lost (it has the candle) or exchange (it has none; not counted)" },
+    verify: { type: "boolean", description: "ask the exchange about each hole (lost: it has the candle; exchange: it has none, not counted) and about the last row (a mismatch is a finding); list rows the recorder replaced (FILE.conflicts.jsonl)" },
     "rest-url": { type: "string", description: `exchange REST base URL (default ${DEFAULT_REST_URL})`, valueHint: "URL" },
   },
   async run({ args }) {
@@ -31,7 +31,7 @@ export default defineCommand({
         const check = await checkCandleFile(file, options);
         console.log(args.json ? renderGapsJson(check) : renderGapsText(check, { color }).join("\n"));
         if (args.json && check.report.intervalInferred) console.error(`resilience: ${file}: interval ${check.report.interval} inferred from the data; give --interval to be sure`);
-        if (hasFindings(check.report)) exitCode = Math.max(exitCode, 1);
+        if (hasCheckFindings(check)) exitCode = Math.max(exitCode, 1);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         console.error(`resilience: ${err.message}`);

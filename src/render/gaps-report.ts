@@ -26,6 +26,15 @@ export function renderGapsJson(check: FileCheck): string {
     corrupt: r.corrupt.map((c) => ({ line: c.line, reason: c.reason })),
     head_missing: r.headMissing,
     tail_missing: r.tailMissing,
+    // Only with --verify: the last row against the exchange, and rows the recorder replaced.
+    ...(check.conflictLog === undefined
+      ? {}
+      : {
+          last_row: check.lastRow
+            ? { time: _iso(check.lastRow.time), agrees: check.lastRow.fields.length === 0, fields: check.lastRow.fields, file_row: check.lastRow.fileRow, exchange_row: check.lastRow.exchangeRow }
+            : null,
+          conflict_log: check.conflictLog,
+        }),
   });
 }
 
@@ -56,6 +65,7 @@ export function renderGapsText(check: FileCheck, options: { color: boolean }): s
   findings.sort((a, b) => a.line - b.line);
   for (const f of findings) lines.push(`  line ${f.line}: ${f.text}`);
   if (r.tailMissing > 0) lines.push(`  ${paint.red("tail")}: ${r.tailMissing} candles missing up to ${_iso(r.expectedLast)} (--until)`);
+  lines.push(..._verifyLines(check, paint));
   return lines;
 }
 
@@ -84,6 +94,23 @@ function _summary(file: string, r: AuditReport, paint: Paint): string {
   if (r.expectedLast !== null) counts.push(`tail missing ${r.tailMissing}`);
   const clean = r.gaps.every((g) => g.kind === "exchange") && !r.duplicates.length && !r.outOfOrder.length && !r.misaligned.length && !r.corrupt.length && !r.headMissing && !r.tailMissing;
   return `${file}: ${interval}, ${span}; ${counts.join(", ")}${clean ? ` ${paint.green("ok")}` : ""}`;
+}
+
+/** --verify: the last row's verdict and the rows the recorder replaced earlier. */
+function _verifyLines(check: FileCheck, paint: Paint): string[] {
+  const lines: string[] = [];
+  const last = check.lastRow;
+  if (last && last.fields.length === 0) lines.push(`  last row ${_iso(last.time)}: agrees with the exchange`);
+  else if (last) {
+    const exchange = last.exchangeRow === null ? "" : `; the exchange has ${last.exchangeRow}`;
+    lines.push(`  last row ${_iso(last.time)}: ${paint.red("mismatch")} (${last.fields.join(", ")}): the file has ${last.fileRow.split(",").slice(1, 6).join(",")}${exchange}`);
+  }
+  const log = check.conflictLog ?? [];
+  if (log.length > 0) {
+    const shown = log.slice(-3).map((c) => `${c.open_time} ${c.action} (${c.fields.join(", ")})`).join("; ");
+    lines.push(`  ${paint.yellow("conflicts")}: the recorder took ${log.length} row${log.length === 1 ? "" : "s"} out of this file because the exchange disagreed, kept in ${check.file}.conflicts.jsonl: ${shown}`);
+  }
+  return lines;
 }
 
 function _gapText(g: GapFinding, paint: Paint): string {

@@ -49,6 +49,7 @@ export function renderStatus(view: StatusView): string[] {
       const name = s.symbol && s.interval ? `${s.symbol} ${s.interval}` : key;
       const candle = s.last_candle ? `last candle ${s.last_candle} (${_closed(now, s.last_candle, s.interval)})` : "no candle yet";
       lines.push(`  ${name.padEnd(16)} ${candle}, ${s.candles_written ?? 0} written  ${s.csv ?? ""}`.trimEnd());
+      for (const c of s.conflicts ?? []) lines.push(`    conflict: last row ${c.open_time} ${c.action} (the exchange disagreed: ${c.fields.join(", ")}); old row kept in ${s.csv ?? "the CSV"}.conflicts.jsonl`);
     }
   } else if (state.last_candle_time !== undefined) {
     lines.push(_row("last candle", state.last_candle_time ? `${state.last_candle_time} (${_closed(now, state.last_candle_time, undefined)})` : "none yet"));

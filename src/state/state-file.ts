@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../errors.ts";
+import type { ConflictRecord } from "../candles/conflict-log.ts";
 
 export type RecorderStatus = "starting" | "connected" | "reconnecting" | "stopped";
 
@@ -15,6 +16,8 @@ export interface StreamState {
   /** Open times (ISO) the exchange confirmed it does not have. */
   exchange_gap_times: string[];
   csv: string;
+  /** Rows this run took out of the CSV because the exchange disagreed (kept in `<csv>.conflicts.jsonl`). */
+  conflicts?: ConflictRecord[];
 }
 
 /**

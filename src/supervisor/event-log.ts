@@ -61,6 +61,8 @@ function _describe(event: RecorderEvent): { level: LogLevel; message: string } |
       return entry("warn", `${event.symbol}@${event.interval}: the exchange has no candle at ${event.openTimes.slice(0, 5).map(formatIsoSeconds).join(", ")}${event.openTimes.length > 5 ? ` (+${event.openTimes.length - 5} more)` : ""}: exchange gap, recorded`);
     case "unrepaired_hole":
       return entry("error", `${event.symbol}@${event.interval}: REST could not repair ${formatIsoSeconds(event.from)}..${formatIsoSeconds(event.to)}; later candles written after the hole (repair with 'resilience gaps --fill')`);
+    case "row_conflict":
+      return entry("error", `${event.symbol}@${event.interval}: ${_conflictText(event)}`);
     case "csv_write_failing":
       return entry("error", `${event.symbol}@${event.interval}: CSV write failing: ${event.error}`);
     case "csv_write_recovered":
@@ -71,6 +73,13 @@ function _describe(event: RecorderEvent): { level: LogLevel; message: string } |
       if (!_isLoggedCount(event.count)) return;
       return entry("warn", `ignored a malformed message (${event.count} so far): ${event.reason}`);
   }
+}
+
+function _conflictText(event: Extract<RecorderEvent, { type: "row_conflict" }>): string {
+  const r = event.record;
+  const what = r.action === "removed" ? `the last row (${r.open_time}) was a candle still in progress: removed, the exchange's close will be written` : `the last row (${r.open_time}) disagrees with the exchange in ${r.fields.join(", ")}: replaced by the exchange's row`;
+  const earlier = event.earlierDiffers ? "; the row before differs too, so the file was written from another source: check it with 'resilience gaps --verify'" : "";
+  return `${what}; the old row is kept in ${event.conflictLog}${earlier}`;
 }
 
 /** Repeated troubles are logged on the 1st, 2nd, 5th, 10th, 20th, 50th, 100th … occurrence, not each time. */

@@ -1,4 +1,5 @@
 import type { Candle } from "../candles/candle.ts";
+import type { ConflictRecord } from "../candles/conflict-log.ts";
 
 /**
  * What the recorder tells the outside world (logs, Slack, the dashboard). Each event
@@ -19,6 +20,7 @@ export type RecorderEvent =
   | { type: "backfill_repaired"; symbol: string; interval: string; candles: Candle[] }
   | { type: "exchange_gap"; symbol: string; interval: string; openTimes: number[] }
   | { type: "unrepaired_hole"; symbol: string; interval: string; from: number; to: number }
+  | { type: "row_conflict"; symbol: string; interval: string; record: ConflictRecord; earlierDiffers: boolean; conflictLog: string }
   | { type: "csv_write_failing"; symbol: string; interval: string; error: string }
   | { type: "csv_write_recovered"; symbol: string; interval: string }
   | { type: "malformed_message"; reason: string; count: number }

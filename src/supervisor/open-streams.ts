@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { Clock } from "../clock.ts";
 import { UserError, errorMessage } from "../errors.ts";
 import { streamKey } from "../candles/candle.ts";
+import { conflictLogPath } from "../candles/conflict-log.ts";
 import { csvFileName } from "../candles/csv.ts";
 import { createCandleWriter, type CandleWriter } from "../candles/writer.ts";
 import type { ResolvedConfig } from "../config/load.ts";
@@ -66,7 +67,7 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
   const stats: StreamStats = {
     key: streamKey(symbol, interval), symbol, interval, csv: path,
     lastCandle: undefined, candlesWritten: 0, backfilled: 0, exchangeGaps: 0, exchangeGapTimes: [],
-    livePrice: undefined, previousPrice: undefined, liveAt: undefined, recent: [], csvBytes: 0, lastSyncAt: undefined,
+    livePrice: undefined, previousPrice: undefined, liveAt: undefined, recent: [], csvBytes: 0, lastSyncAt: undefined, conflicts: [],
   };
   const writer = createCandleWriter({
     path,
@@ -74,6 +75,11 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
     clock,
     onFailing(error, heldRows) {
       emit({ type: "csv_write_failing", symbol, interval, error: `${error} (${heldRows} rows held in memory, retrying)` });
+      changed();
+    },
+    onDamaged(error, heldRows) {
+      // Counted rows are at stake: appending stopped until the file's tail checks out again.
+      emit({ type: "csv_write_failing", symbol, interval, error: `the file could not be restored after a failed write (${error}); appending stopped, ${heldRows} rows held in memory in order, retrying` });
       changed();
     },
     onRecovered() {
@@ -120,6 +126,12 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
         stats.exchangeGapTimes.push(...openTimes);
         if (stats.exchangeGapTimes.length > GAP_TIMES_KEPT) stats.exchangeGapTimes.splice(0, stats.exchangeGapTimes.length - GAP_TIMES_KEPT);
         emit({ type: "exchange_gap", symbol, interval, openTimes });
+        changed();
+      },
+      conflict(record, earlierDiffers) {
+        stats.conflicts.push(record);
+        stats.lastCandle = writer.lastOpenTime;
+        emit({ type: "row_conflict", symbol, interval, record, earlierDiffers, conflictLog: conflictLogPath(path) });
         changed();
       },
       unrepaired: (from, to) => emit({ type: "unrepaired_hole", symbol, interval, from, to }),

@@ -1,4 +1,5 @@
 import type { Candle } from "../candles/candle.ts";
+import type { ConflictRecord } from "../candles/conflict-log.ts";
 import type { RecorderState, RecorderStatus, StreamState } from "../state/state-file.ts";
 import { formatIsoMillis } from "../time/timestamp.ts";
 
@@ -41,6 +42,8 @@ export interface StreamStats {
   recent: Candle[];
   csvBytes: number;
   lastSyncAt: number | undefined;
+  /** Rows taken out because the exchange disagreed, this run. */
+  conflicts: ConflictRecord[];
 }
 
 export interface BuildStateInput {
@@ -68,6 +71,7 @@ export function buildRecorderState(input: BuildStateInput): RecorderState {
       exchange_gaps: s.exchangeGaps,
       exchange_gap_times: s.exchangeGapTimes.map((t) => formatIsoMillis(t)),
       csv: s.csv,
+      conflicts: s.conflicts,
     };
     if (s.lastCandle !== undefined && (newest === undefined || s.lastCandle > newest)) newest = s.lastCandle;
   }

@@ -4,6 +4,10 @@ import type { Candle } from "../candles/candle.ts";
 import type { CandleWriter } from "../candles/writer.ts";
 import { candleOpenAt, nextOpenTime, previousOpenTime, type Interval } from "../time/intervals.ts";
 import { formatIsoSeconds } from "../time/timestamp.ts";
+import type { ConflictRecord } from "../candles/conflict-log.ts";
+import { rowOpenTime } from "../candles/csv.ts";
+import { checkTail, inProgressTail, type TailVerdict } from "./tail-check.ts";
+import { repairTail } from "./tail-repair.ts";
 
 /** A missing close event is looked up over REST this long after the candle closed. */
 const HEAL_GRACE_MS = 4000;
@@ -33,6 +37,8 @@ export interface StreamEvents {
   exchangeGap?(openTimes: number[]): void;
   /** REST could not repair a hole for HOLD_LIMIT_MS: rows after it were written anyway. */
   unrepaired?(from: number, to: number): void;
+  /** The CSV's last row disagreed with the exchange and was taken out (kept in the conflict log). */
+  conflict?(record: ConflictRecord, earlierDiffers: boolean): void;
   warn?(message: string): void;
 }
 
@@ -73,6 +79,8 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
   /** Aborts the REST request in flight when the hold limit passes (REST may retry forever or hang). */
   let inFlight: AbortController | undefined;
   let cancelHoldLimit: (() => void) | undefined;
+  /** The CSV's last rows at start-up, until the exchange has confirmed (or replaced) the newest. */
+  let tailToVerify: string[] | undefined = writer.tailRows.length > 0 ? [...writer.tailRows] : undefined;
 
   function write(candle: Candle, via: "stream" | "backfill"): boolean {
     if (expectNext === undefined || candle.openTime < expectNext || stopper.signal.aborted) return false;
@@ -134,18 +142,45 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
     return true;
   }
 
+  /** The open time to fetch from while the tail still needs the exchange's word, else undefined. */
+  function tailFetchFrom(): number | undefined {
+    if (!tailToVerify) return undefined;
+    const newest = rowOpenTime(tailToVerify[tailToVerify.length - 1]!);
+    if (newest === undefined || writer.lastOpenTime !== newest) {
+      tailToVerify = undefined; // rows were written since: the old last row is history now
+      return undefined;
+    }
+    return rowOpenTime(tailToVerify[0]!);
+  }
+
+  function settleTail(verdict: TailVerdict): void {
+    const rows = tailToVerify ?? [];
+    tailToVerify = undefined;
+    if (verdict.kind === "agrees") return;
+    if (verdict.kind === "unverified") return events.warn?.(`${writer.path}: the last row could not be checked against the exchange: ${verdict.why}`);
+    const record = repairTail(writer, verdict, clock.now());
+    if (!record) return;
+    events.conflict?.(record, verdict.kind === "replace" && verdict.earlierDiffers);
+    if (verdict.kind === "remove") {
+      expectNext = verdict.openTime;
+      // The row before becomes the last: it is checked in turn.
+      if (rows.length > 1) tailToVerify = rows.slice(0, -1);
+    }
+  }
+
   async function backfillLoop(): Promise<void> {
     let lagTry = 0;
     while (!stopper.signal.aborted) {
       again = false;
       releaseExpiredHold();
       const lastClosed = previousOpenTime(interval, candleOpenAt(interval, clock.now()));
-      if (expectNext === undefined || (expectNext > lastClosed && held.size === 0)) return;
+      const verifyFrom = tailFetchFrom();
+      if (expectNext === undefined || (expectNext > lastClosed && held.size === 0 && verifyFrom === undefined)) return;
       let candles: Candle[];
       let more: boolean;
       const request = (inFlight = new AbortController());
       try {
-        ({ candles, more } = await options.fetchClosed(expectNext, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
+        ({ candles, more } = await options.fetchClosed(verifyFrom ?? expectNext, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
       } catch (err) {
         if (stopper.signal.aborted) return;
         if (request.signal.aborted) continue; // the hold limit passed during the request
@@ -156,6 +191,7 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
         inFlight = undefined;
       }
       if (request.signal.aborted) continue;
+      if (verifyFrom !== undefined && tailFetchFrom() === verifyFrom) settleTail(checkTail(tailToVerify!, candles));
       const written: Candle[] = [];
       for (const candle of candles) {
         if (candle.openTime < expectNext!) continue;
@@ -233,6 +269,10 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       cancelHoldLimit?.();
     },
   };
+  if (tailToVerify) {
+    const verdict = inProgressTail(tailToVerify, interval, clock.now());
+    if (verdict.kind === "remove") settleTail(verdict);
+  }
   armHeal();
   return recorder;
 }

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkCandleFile, hasFindings, resolveGapsOptions, type GapsOptions } from "../../src/candles/gaps-check.ts";
+import { appendConflict } from "../../src/candles/conflict-log.ts";
+import { renderGapsJson, renderGapsText } from "../../src/render/gaps-report.ts";
+import { checkCandleFile, hasCheckFindings, hasFindings, resolveGapsOptions, type GapsOptions } from "../../src/candles/gaps-check.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { klineRow, startFakeKlinesRest } from "./fake-klines-rest.ts";
 
@@ -39,7 +41,36 @@ describe("--verify", () => {
     const { report } = await checkCandleFile(file, options(rest.url, { verify: true }));
     expect(report.gaps.map((g) => g.kind)).toEqual(["lost"]);
     expect(hasFindings(report)).toBe(true);
-    expect(rest.requests.map((q) => [q.get("startTime"), q.get("endTime")])).toEqual([[String(Date.UTC(2024, 0, 1, 2)), String(Date.UTC(2024, 0, 1, 3))]]);
+    // The hole, then the last row (05:00).
+    const at = (h: number) => String(Date.UTC(2024, 0, 1, h));
+    expect(rest.requests.map((q) => [q.get("startTime"), q.get("endTime")])).toEqual([[at(2), at(3)], [at(5), at(5)]]);
+  });
+
+  test("the last row is asked about: agreement, a mismatch (a finding), an in-progress candle, and the recorder's conflict log", async () => {
+    using rest = startFakeKlinesRest({ symbol: "BTCUSDT", interval: "1h", now: NOW });
+    const file = join(dir, "candles_BTCUSDT_1h.csv");
+    const rows = [6, 7, 8].map((h) => exchangeRow(Date.UTC(2024, 0, 1, h)));
+    writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
+    let check = await checkCandleFile(file, options(rest.url, { verify: true }));
+    expect(check.lastRow).toMatchObject({ time: Date.UTC(2024, 0, 1, 8), fields: [] });
+    expect(hasCheckFindings(check)).toBe(false);
+    expect(renderGapsText(check, { color: false })).toContain("  last row 2024-01-01T08:00:00Z: agrees with the exchange");
+
+    const wrong = rows[2]!.replace(/,[^,]+,([^,]+)$/, ",1.5,$1");
+    writeFileSync(file, `${HEADER}\n${rows[0]}\n${rows[1]}\n${wrong}\n`);
+    check = await checkCandleFile(file, options(rest.url, { verify: true }));
+    expect(check.lastRow?.fields).toEqual(["close"]);
+    expect(hasCheckFindings(check)).toBe(true);
+    expect(JSON.parse(renderGapsJson(check)).last_row).toMatchObject({ time: "2024-01-01T08:00:00Z", agrees: false, fields: ["close"], file_row: wrong });
+
+    const open = exchangeRow(Date.UTC(2024, 0, 1, 9)); // 09:00 is still open at 09:30
+    writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n${open}\n`);
+    appendConflict(file, { detected_at: "2024-01-01T09:10:00.000Z", open_time: "2024-01-01T08:00:00Z", action: "replaced", fields: ["close"], file_row: wrong, exchange_row: rows[2]! });
+    check = await checkCandleFile(file, options(rest.url, { verify: true }));
+    expect(check.lastRow?.fields).toEqual(["in progress"]);
+    const text = renderGapsText(check, { color: false });
+    expect(text.some((l) => l.includes("mismatch (in progress)"))).toBe(true);
+    expect(text.some((l) => l.includes("took 1 row out of this file") && l.includes("2024-01-01T08:00:00Z replaced (close)"))).toBe(true);
   });
 
   test("the 2023-03-24 halt: the exchange has no 13:00 candle, so it is not a loss", async () => {

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Candle } from "../../src/candles/candle.ts";
+import { readConflicts } from "../../src/candles/conflict-log.ts";
 import { createCandleWriter, type CandleWriter } from "../../src/candles/writer.ts";
 import { createStreamRecorder, HOLD_LIMIT_MS, type StreamRecorder } from "../../src/supervisor/stream-recorder.ts";
 import { fetchClosedPage } from "../../src/exchange/rest-klines.ts";
@@ -173,3 +174,62 @@ test.each([
     rest.stop();
   }
 }, 30_000);
+
+describe("the CSV's last row at start-up is checked against the exchange", () => {
+  const rowOf = (c: Candle) => `${new Date(c.openTime).toISOString().replace(".000Z", "Z")},${c.open},${c.high},${c.low},${c.close},${c.volume}`;
+  function startOn(lines: string[]) {
+    writer.close();
+    const path = join(dir, "t.csv");
+    writeFileSync(path, ["timestamp,open,high,low,close,volume", ...lines].map((l) => `${l}\n`).join(""));
+    writer = createCandleWriter({ path, columns: "basic" });
+    const ex = exchangeWith(() => true);
+    const conflicts: string[] = [];
+    recorder = createStreamRecorder({
+      symbol: "BTCUSDT", interval: "1m", writer, clock, startAt: undefined, fetchClosed: ex.fetchClosed,
+      events: { conflict: (r, earlier) => conflicts.push(`${r.action} ${r.fields.join("+")}${earlier ? " earlier too" : ""}`) },
+    });
+    const fileRows = () => readFileSync(path, "utf8").trim().split("\n").slice(1);
+    return { ex, conflicts, fileRows, path };
+  }
+
+  test("a last row the exchange disagrees with is replaced by the exchange's, the old one kept in the conflict log", async () => {
+    await clock.advance(5 * M);
+    const wrong = rowOf({ ...candle(2), close: "2.1", volume: "0.5" });
+    const t = startOn([rowOf(candle(0)), rowOf(candle(1)), wrong]);
+    recorder!.requestBackfill("start-up");
+    await clock.advance(10);
+    expect(t.fileRows()).toEqual([0, 1, 2, 3, 4].map((i) => rowOf(candle(i))));
+    expect(t.conflicts).toEqual(["replaced close+volume"]);
+    const log = readConflicts(t.path);
+    expect(log.map((r) => [r.file_row, r.exchange_row, r.action])).toEqual([[wrong, rowOf(candle(2)), "replaced"]]);
+  });
+
+  test("an in-progress candle written by another tool is removed at once, and its real close written when it comes", async () => {
+    await clock.advance(2 * M + 30_000); // candle 2 is open
+    const t = startOn([rowOf(candle(0)), rowOf(candle(1)), rowOf({ ...candle(2), close: "2.3" })]);
+    expect(t.conflicts).toEqual(["removed in progress"]);
+    expect(t.fileRows()).toEqual([0, 1].map((i) => rowOf(candle(i))));
+    await clock.advance(30_000);
+    expect(recorder!.onClosed(candle(2))).toBe("written");
+    expect(t.fileRows()).toEqual([0, 1, 2].map((i) => rowOf(candle(i))));
+  });
+
+  test("rows the exchange agrees with (kstlib's 2-decimal rounding included) are left alone", async () => {
+    await clock.advance(3 * M);
+    const rounded = (i: number) => rowOf({ ...candle(i), open: `${i}.50`, volume: "1.00" });
+    const t = startOn([rounded(0), rounded(1)]);
+    recorder!.requestBackfill("start-up");
+    await clock.advance(10);
+    expect(t.conflicts).toEqual([]);
+    expect(t.fileRows()).toEqual([rounded(0), rounded(1), rowOf(candle(2))]);
+    expect(t.ex.calls).toEqual([0]); // one request: the check and the backfill together
+  });
+
+  test("when the row before differs too, the file is said to come from another source", async () => {
+    await clock.advance(3 * M);
+    const t = startOn([rowOf({ ...candle(0), close: "9" }), rowOf({ ...candle(1), close: "9" })]);
+    recorder!.requestBackfill("start-up");
+    await clock.advance(10);
+    expect(t.conflicts).toEqual(["replaced close earlier too"]);
+  });
+});
