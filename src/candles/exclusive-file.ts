@@ -67,6 +67,16 @@ export function removeIfContent(path: string, content: string): void {
   }
 }
 
+/** The text of `path`, or undefined if there is no such file. */
+export function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
 // --- internal ---
 
 function _unique(): string {

@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 
 /**
  * Who a process is, beyond its pid: pids are reused, so a lock also records when its
- * holder started (field 22 of /proc/<pid>/stat, clock ticks since boot) and which boot
- * it ran in (a reboot ends every process of the previous boot). Linux only; elsewhere
- * every function answers undefined and callers fall back to the pid alone.
+ * holder started (field 22 of /proc/<pid>/stat, clock ticks since boot), which boot
+ * it ran in (a reboot ends every process of the previous boot) and in which pid
+ * namespace (a pid means something only inside its own: two containers both have a
+ * pid 1). The /proc readers are Linux only; elsewhere they answer undefined.
  */
 
 /** Fields of /proc/<pid>/stat that tell a process apart from a later one with its pid. */
@@ -37,6 +38,17 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** True when `pid` is a running process (EPERM means it exists but is not ours). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** This boot's id (changes at every reboot), or undefined without /proc. */
 export function currentBootId(): string | undefined {
   if (_bootId === null) _bootId = _readBootId();
@@ -49,15 +61,33 @@ export function ownStartTime(): number | undefined {
   return _ownStartTime;
 }
 
+/**
+ * This process's pid namespace, the link text of /proc/self/ns/pid ("pid:[4026531836]"), or
+ * undefined where unreadable. Its inode number is unique among the namespaces of one boot only.
+ */
+export function currentPidNamespace(): string | undefined {
+  if (_pidNamespace === null) _pidNamespace = _readPidNamespace();
+  return _pidNamespace;
+}
+
 // --- internal ---
 
-/** Both are fixed for the life of a process; null until first read. */
+/** All three are fixed for the life of a process; null until first read. */
 let _bootId: string | undefined | null = null;
 let _ownStartTime: number | undefined | null = null;
+let _pidNamespace: string | undefined | null = null;
 
 function _readBootId(): string | undefined {
   try {
     return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function _readPidNamespace(): string | undefined {
+  try {
+    return readlinkSync("/proc/self/ns/pid") || undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { acquireLock } from "../../src/candles/lock.ts";
-import { currentBootId, readProcStat } from "../../src/candles/process-identity.ts";
+import { acquireLock, type LockInfo } from "../../src/candles/lock.ts";
+import { currentBootId, currentPidNamespace, readProcStat } from "../../src/candles/process-identity.ts";
 
 const LOCK_MODULE = new URL("../../src/candles/lock.ts", import.meta.url).pathname;
 
@@ -34,12 +34,23 @@ async function deadPid(): Promise<number> {
   return child.pid;
 }
 
-/** The lock `pid` would write: its real start time and this machine's boot id. */
+/** The lock `pid` would write: its real start time, this machine's boot id and our pid namespace. */
 function identityOf(pid: number, more: Record<string, unknown> = {}) {
   const startTime = readProcStat(pid)?.startTime;
   if (startTime === undefined) throw new Error(`no /proc/${pid}/stat`);
-  return { pid, hostname: hostname(), started_at: new Date().toISOString(), boot_id: currentBootId(), start_time: startTime, ...more };
+  return { pid, hostname: hostname(), started_at: new Date().toISOString(), boot_id: currentBootId(), pid_ns: currentPidNamespace(), start_time: startTime, ...more };
 }
+
+/** Another boot's id: a reboot, or another host. */
+const OTHER_BOOT = "00000000-0000-4000-8000-000000000000";
+
+/** Dates the lock's last refresh (its mtime) `ms` ago. */
+function refreshedAgo(ms: number): void {
+  const at = new Date(Date.now() - ms);
+  utimesSync(lockPath, at, at);
+}
+
+const lockAgeMs = () => Date.now() - statSync(lockPath).mtimeMs;
 
 function writeLock(info: object): string {
   const text = JSON.stringify(info) + "\n";
@@ -88,13 +99,14 @@ function expectOneWinnerPerRound(rounds: string[][]): void {
 const roundCsvs = () => Array.from({ length: ROUNDS }, (_, i) => join(dir, `candles_BTCUSDT_${i}m.csv`));
 
 describe("acquireLock", () => {
-  test("writes pid, host name, start time and boot id, and removes the lock on release", () => {
+  test("writes pid, host name, start time, boot id and pid namespace, and removes the lock on release", () => {
     const lock = acquireLock(csv);
     expect(readLock()).toEqual({
       pid: process.pid,
       hostname: hostname(),
       started_at: expect.any(String),
       boot_id: currentBootId(),
+      pid_ns: expect.stringMatching(/^pid:\[\d+\]$/),
       start_time: readProcStat(process.pid)?.startTime,
     });
     lock.release();
@@ -142,16 +154,16 @@ describe("acquireLock", () => {
 
   test("a lock from another boot of this host is stale, though its pid runs now", () => {
     const pid = liveProcess();
-    writeLock(identityOf(pid, { boot_id: "00000000-0000-4000-8000-000000000000" }));
+    writeLock(identityOf(pid, { boot_id: OTHER_BOOT }));
     const lock = acquireLock(csv);
     expect(lock.takenOver?.pid).toBe(pid);
     lock.release();
   });
 
-  test("a lock under another host name but from this boot is judged by its pid", async () => {
+  test("a lock under another host name but from this boot and pid namespace is judged by its pid", async () => {
     const pid = liveProcess();
     writeLock(identityOf(pid, { hostname: "old-container" }));
-    expect(() => acquireLock(csv)).toThrow(`pid ${pid} on old-container`);
+    expect(() => acquireLock(csv)).toThrow(`pid ${pid} on old-container (lock`);
     const dead = await deadPid();
     writeLock(identityOf(pid, { pid: dead, hostname: "old-container" }));
     const lock = acquireLock(csv);
@@ -159,16 +171,96 @@ describe("acquireLock", () => {
     lock.release();
   });
 
-  test("a lock from another host and another boot is refused, saying how to remove it", async () => {
-    const text = writeLock(identityOf(process.pid, { pid: await deadPid(), hostname: "far-away", boot_id: "00000000-0000-4000-8000-000000000000" }));
-    expect(() => acquireLock(csv)).toThrow(`on another host, far-away (lock ${lockPath}); stop that recorder first, or if far-away is gone, rm ${lockPath}`);
+  test("a lock from another pid namespace of this boot is refused while refreshed, though its pid is ours", () => {
+    // Two live containers on one machine, sharing the volume: the other one's pid 1 is not our pid 1.
+    const text = writeLock(identityOf(process.pid, { pid_ns: "pid:[1]", start_time: 1 }));
+    expect(() => acquireLock(csv)).toThrow(
+      `is being recorded by pid ${process.pid} on ${hostname()}, another container on this machine whose processes cannot be checked from here (lock ${lockPath}, refreshed 0 s ago); ` +
+        `stop that recorder first. Its holder refreshes the lock every 10 s; once not refreshed for 60 s it is taken over automatically, or if you are sure that recorder is gone, rm ${lockPath}`,
+    );
     expect(readFileSync(lockPath, "utf8")).toBe(text);
+    refreshedAgo(2 * 60_000);
+    const lock = acquireLock(csv);
+    expect(lock.takenOver).toMatchObject({ pid: process.pid, pid_ns: "pid:[1]", start_time: 1 });
+    expect(readLock().pid_ns).toBe(currentPidNamespace());
+    lock.release();
+  });
+
+  /** Real containers' pid namespaces, where unshare(1) may make them (root, or user namespaces). */
+  const canUnshare = Bun.spawnSync(["unshare", "-Urpf", "--mount-proc", "true"], { stderr: "ignore" }).exitCode === 0;
+
+  test.skipIf(!canUnshare)("a recorder that is pid 1 of its own pid namespace is refused another one's lock", async () => {
+    const inNamespace = (script: string) =>
+      Bun.spawn(["unshare", "-Urpf", "--mount-proc", process.execPath, "-e", `const { acquireLock } = await import(process.env.LOCK_MODULE); ${script}`], {
+        env: { ...process.env, LOCK_MODULE, LOCK_CSV: csv },
+        stdout: "pipe",
+        stderr: "inherit",
+      });
+    const first = inNamespace(`const lock = acquireLock(process.env.LOCK_CSV); console.log(process.pid); await Bun.sleep(3000); lock.release();`);
+    children.push(first);
+    const reader = first.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value).trim()).toBe("1");
+    const second = inNamespace(`try { acquireLock(process.env.LOCK_CSV); console.log("won"); } catch (err) { console.log(err.message); }`);
+    expect(await new Response(second.stdout).text()).toContain("is being recorded by pid 1 on");
+    expect(readLock().pid).toBe(1);
+  });
+
+  test("a lock of the version before pid_ns, under another host name on this boot, is judged by its lease", async () => {
+    const text = writeLock(identityOf(process.pid, { pid: await deadPid(), hostname: "old-container", pid_ns: undefined }));
+    expect(() => acquireLock(csv)).toThrow("on old-container, another container on this machine");
+    expect(readFileSync(lockPath, "utf8")).toBe(text);
+    refreshedAgo(2 * 60_000);
+    const lock = acquireLock(csv);
+    expect(lock.takenOver?.hostname).toBe("old-container");
+    lock.release();
+  });
+
+  test("a lock from another host and another boot is refused while refreshed, and taken over once its lease ran out", async () => {
+    const text = writeLock(identityOf(process.pid, { pid: await deadPid(), hostname: "far-away", boot_id: OTHER_BOOT, pid_ns: "pid:[1]" }));
+    refreshedAgo(50_000);
+    expect(() => acquireLock(csv)).toThrow(`on far-away, another host whose processes cannot be checked from here (lock ${lockPath}, refreshed 50 s ago)`);
+    expect(readFileSync(lockPath, "utf8")).toBe(text);
+    refreshedAgo(61_000);
+    const lock = acquireLock(csv);
+    expect(lock.takenOver).toMatchObject({ hostname: "far-away", boot_id: OTHER_BOOT });
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("the holder keeps refreshing its lock's mtime, and stops when released", async () => {
+    const lock = acquireLock(csv, { refreshMs: 20 });
+    refreshedAgo(2 * 60_000);
+    await Bun.sleep(200);
+    expect(lockAgeMs()).toBeLessThan(5_000);
+    lock.release();
+    expect(existsSync(lockPath)).toBe(false);
+  });
+
+  test("a holder whose lock was taken over is told once, and stops refreshing it", async () => {
+    const lost: (LockInfo | undefined)[] = [];
+    const lock = acquireLock(csv, { refreshMs: 20, onLost: (holder) => lost.push(holder) });
+    const taker = { ...readLock(), hostname: "elsewhere", pid_ns: "pid:[1]" };
+    const text = writeLock(taker);
+    refreshedAgo(30_000);
+    await Bun.sleep(200);
+    expect(lost).toEqual([taker]);
+    expect(lockAgeMs()).toBeGreaterThan(29_000);
+    lock.release();
+    expect(readFileSync(lockPath, "utf8")).toBe(text);
+  });
+
+  test("a held lock does not keep the process alive", async () => {
+    const script = `const { acquireLock } = await import(process.env.LOCK_MODULE); acquireLock(process.env.LOCK_CSV);`;
+    const child = Bun.spawn([process.execPath, "-e", script], { env: { ...process.env, LOCK_MODULE, LOCK_CSV: csv }, stderr: "inherit" });
+    children.push(child);
+    const exited = await Promise.race([child.exited, Bun.sleep(5_000).then(() => "still running")]);
+    expect(exited).toBe(0);
   });
 
   test("release leaves a lock that another process took over", () => {
     const lock = acquireLock(csv);
     // Another host whose recorder has our pid (pid 1 in two containers, say).
-    const other = writeLock({ ...readLock(), hostname: "elsewhere", boot_id: "00000000-0000-4000-8000-000000000000", start_time: 7 });
+    const other = writeLock({ ...readLock(), hostname: "elsewhere", boot_id: OTHER_BOOT, start_time: 7 });
     lock.release();
     expect(readFileSync(lockPath, "utf8")).toBe(other);
   });
@@ -178,7 +270,7 @@ describe("acquireLock", () => {
     writeLock({ pid: live, hostname: hostname(), started_at: "2024-01-01T00:00:00.000Z" });
     expect(() => acquireLock(csv)).toThrow(`pid ${live} on ${hostname()}`);
     writeLock({ pid: await deadPid(), hostname: "far-away" });
-    expect(() => acquireLock(csv)).toThrow("on another host, far-away");
+    expect(() => acquireLock(csv)).toThrow("on far-away, another host");
     const dead = await deadPid();
     writeLock({ pid: dead, hostname: hostname() });
     const lock = acquireLock(csv);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { currentBootId, ownStartTime, parseProcStat, readProcStat } from "../../src/candles/process-identity.ts";
+import { readFileSync, readlinkSync } from "node:fs";
+import { currentBootId, currentPidNamespace, ownStartTime, parseProcStat, readProcStat } from "../../src/candles/process-identity.ts";
 
 /** A /proc/<pid>/stat line: fields 4 to 21 are filler, field 22 is `start`. */
 const stat = (comm: string, state: string, start: number | string) =>
@@ -34,6 +34,11 @@ describe("this process", () => {
 
   test("the boot id is the kernel's", () => {
     expect(currentBootId()).toBe(readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
+  });
+
+  test("the pid namespace is the link of /proc/self/ns/pid", () => {
+    expect(currentPidNamespace()).toBe(readlinkSync("/proc/self/ns/pid"));
+    expect(currentPidNamespace()).toMatch(/^pid:\[\d+\]$/);
   });
 
   test("a process that is gone has no stat", async () => {
