@@ -122,7 +122,7 @@ async function _lockChecks(dir: string): Promise<SecurityCheck[]> {
   } finally {
     await stopProcess(first);
   }
-  // A lock from another host: its pid cannot be checked, so it counts as live.
+  // A fresh lock from another host: its pid cannot be checked, so it counts as live while its lease (mtime) is younger than 60 s.
   writeFileSync(`${csv}.lock`, JSON.stringify({ pid: 1, hostname: `not-${hostname()}` }));
   const foreign = Bun.spawnSync([BINARY, "run", "--symbol", "BTCUSDT", "--interval", "1s", "--ws-url", exchange.wsUrl, "--rest-url", exchange.url, "--out", out, "--state", join(dir, "third.json"), "--no-dashboard"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
   check("a lock held on another host is respected", foreign.exitCode === 2 && foreign.stderr.toString().includes(`not-${hostname()}`), `exit ${foreign.exitCode}: ${foreign.stderr.toString().slice(0, 200)}`);

@@ -15,6 +15,8 @@ export interface CandleWriterOptions {
   clock?: Clock;
   /** File calls to use instead of node:fs ones (tests make the disk fail with them). @default node:fs */
   fs?: Partial<WriterFs>;
+  /** How often the lock's lease is refreshed (see lock.ts). For tests. @default LOCK_REFRESH_MS */
+  lockRefreshMs?: number;
   /** Called once when writes start failing and once when they recover. */
   onFailing?: (error: string, heldRows: number) => void;
   /**
@@ -79,7 +81,15 @@ interface HeldRow {
 export function createCandleWriter(options: CandleWriterOptions): CandleWriter {
   const clock = options.clock ?? systemClock;
   const fs: WriterFs = { ...NODE_FS, ...options.fs };
-  const lock = acquireLock(options.path);
+  /** Set when another process took the lock over (this one stalled past the lease): never append again. */
+  let lockLost = false;
+  const lock = acquireLock(options.path, {
+    refreshMs: options.lockRefreshMs,
+    onLost(holder) {
+      lockLost = true;
+      markDamaged({ kind: "lost", message: `the lock ${options.path}.lock was taken over${holder ? ` by pid ${holder.pid} on ${holder.hostname}` : ""}; appending stopped for good (two writers would corrupt the file): restart this recorder` });
+    },
+  });
   let opened: ReturnType<typeof openCsv>;
   try {
     opened = openCsv(fs, options.path, csvHeader(options.columns));
@@ -121,6 +131,7 @@ export function createCandleWriter(options: CandleWriterOptions): CandleWriter {
 
   /** Writes held rows in order; false (and a retry scheduled) when they cannot all be written. */
   function drain(): boolean {
+    if (lockLost) return false;
     if (state === "damaged" && !repair()) return retryLater();
     while (held.length > 0) {
       try {

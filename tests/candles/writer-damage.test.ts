@@ -208,3 +208,18 @@ describe("a failing disk whose partial rows can be cut", () => {
     expect(read()).toBe(HEAD + rows(0, 3));
   });
 });
+
+test("a writer whose lock another process took over never appends again, and says so", async () => {
+  const damaged: string[] = [];
+  const writer = createCandleWriter({ path, columns: "basic", lockRefreshMs: 10, onDamaged: (error) => damaged.push(error) });
+  try {
+    expect(writer.append(candle(0))).toBe("written");
+    writeFileSync(`${path}.lock`, `${JSON.stringify({ pid: 4_000_000, hostname: "another-host", started_at: new Date().toISOString() })}\n`);
+    for (const end = Date.now() + 2000; damaged.length === 0 && Date.now() < end; ) await Bun.sleep(10);
+    expect(damaged).toEqual([expect.stringContaining("was taken over by pid 4000000 on another-host; appending stopped for good")]);
+    expect(writer.append(candle(1))).toBe("held");
+    expect(readFileSync(path, "utf8")).toBe(`${BASIC_HEADER}\n${rows(0, 0)}`);
+  } finally {
+    writer.close();
+  }
+});
