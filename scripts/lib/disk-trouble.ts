@@ -14,7 +14,11 @@
  * on the temporary directory's filesystem, for 4 s.
  *
  * `runDiskTroubleAnywhere` mounts as root, else re-runs this file under `unshare -Urm`,
- * else reports the scenario skipped with the reason.
+ * else reports the scenario skipped with the reason. What each phase needs: root (or
+ * unprivileged user namespaces and `unshare`, util-linux) and `mount` for the tmpfs;
+ * root (CAP_LINUX_IMMUTABLE), `chattr` (e2fsprogs) and a temporary directory on a
+ * filesystem that honours it (ext4, xfs, btrfs, tmpfs) for the immutable CSVs.
+ * `diskTroubleMissing` says beforehand which phase would be skipped, and why.
  *
  *   bun scripts/lib/disk-trouble.ts DIR     (prints the result as JSON)
  */
@@ -25,7 +29,7 @@ import { candleOpenAt } from "../../src/time/intervals.ts";
 import { canMountTmpfs, fillFilesystem, immutableBlocksAppends, runChecked } from "./disk-tools.ts";
 import { waitFor } from "./process-io.ts";
 import { spawnRecorder, stopProcess } from "./recorder.ts";
-import { checkCsv, totalVerdicts } from "./truth-check.ts";
+import { checkCsv, closedBetween, openedBetween, totalVerdicts, type OpenTimeBound } from "./truth-check.ts";
 
 export interface PhaseResult {
   /** Streams whose CSV writes failed, and how many of them reported recovery. */
@@ -52,6 +56,25 @@ export function diskTroubleUnsupported(dir: string): string | undefined {
   return `cannot mount a tmpfs here, nor under 'unshare -Urm' (${probe.stderr.toString().trim().split("\n").pop() || `exit ${probe.exitCode}`})`;
 }
 
+/**
+ * Why each phase would be skipped on this machine (undefined: it runs). The read-only
+ * phase runs in the same process as the full one, so it needs the mount too.
+ */
+export function diskTroubleMissing(dir: string): { full: string | undefined; readOnly: string | undefined } {
+  const full = diskTroubleUnsupported(dir);
+  if (full) return { full, readOnly: full };
+  if (canMountTmpfs(dir)) return { full, readOnly: immutableBlocksAppends(dir) };
+  const probe = join(dir, "chattr-probe");
+  writeFileSync(probe, "");
+  try {
+    const run = Bun.spawnSync(["unshare", "-Urm", "chattr", "+i", probe], { stdout: "pipe", stderr: "pipe" });
+    return { full, readOnly: run.exitCode === 0 ? undefined : `not root: chattr +i needs CAP_LINUX_IMMUTABLE, which 'unshare -Urm' does not give (${run.stderr.toString().trim() || `exit ${run.exitCode}`})` };
+  } finally {
+    Bun.spawnSync(["unshare", "-Urm", "chattr", "-i", probe]);
+    rmSync(probe, { force: true });
+  }
+}
+
 /** Runs both phases here when this process may mount, else in a user namespace, else skips. */
 export async function runDiskTroubleAnywhere(dir: string): Promise<DiskTroubleResult> {
   if (canMountTmpfs(dir)) return runDiskTrouble(dir);
@@ -60,7 +83,8 @@ export async function runDiskTroubleAnywhere(dir: string): Promise<DiskTroubleRe
   const bun = join(import.meta.dir, "../../node_modules/.bin/bun");
   const child = Bun.spawnSync(["unshare", "-Urm", bun, import.meta.path, dir], { stdout: "pipe", stderr: "pipe" });
   if (child.exitCode === 0) return JSON.parse(child.stdout.toString());
-  return { full: { skipped: "failed (see problems)" }, readOnly: { skipped: "failed (see problems)" }, problems: [`the scenario under 'unshare -Urm' failed (exit ${child.exitCode}): ${child.stderr.toString().trim().slice(-500)}`] };
+  const notRun = { skipped: "not run: the scenario under 'unshare -Urm' failed (see problems)" };
+  return { full: notRun, readOnly: notRun, problems: [`the scenario under 'unshare -Urm' failed (exit ${child.exitCode}): ${child.stderr.toString().trim().slice(-500)}`] };
 }
 
 /** Both phases in this process, which must be allowed to mount. */
@@ -85,8 +109,9 @@ async function _fullPhase(dir: string, exchange: Exchange, symbols: string[], pr
   runChecked(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", disk]);
   try {
     mkdirSync(join(disk, "csv"));
-    for (const symbol of symbols) _historyNearPageEnd(join(disk, "csv", `candles_${symbol}_1s.csv`), exchange, symbol);
+    const firsts = new Map(symbols.map((s) => [s, _historyNearPageEnd(join(disk, "csv", `candles_${s}_1s.csv`), exchange, s)]));
     return await _recordThrough(dir, disk, exchange, symbols, problems, {
+      first: (symbol) => firsts.get(symbol)!,
       async trouble(log) {
         const filler = join(disk, "filler");
         fillFilesystem(filler);
@@ -107,6 +132,7 @@ async function _readOnlyPhase(dir: string, exchange: Exchange, symbols: string[]
   let csvs: string[] = [];
   try {
     return await _recordThrough(dir, dir, exchange, symbols, problems, {
+      first: (_symbol, startedAt, connectedAt) => openedBetween("1s", startedAt, connectedAt),
       async trouble(log) {
         csvs = symbols.map((s) => join(dir, "csv", `candles_${s}_1s.csv`));
         runChecked(["chattr", "+i", ...csvs]);
@@ -120,17 +146,26 @@ async function _readOnlyPhase(dir: string, exchange: Exchange, symbols: string[]
   }
 }
 
+interface Phase {
+  /** Where each CSV must start, given when the recorder was spawned and when it was seen connected. */
+  first(symbol: string, startedAt: number, connectedAt: number): OpenTimeBound;
+  trouble(log: () => string): Promise<void>;
+}
+
 /** Records into `disk/csv`, lets `trouble` break the disk and mend it, then checks every CSV. */
-async function _recordThrough(dir: string, disk: string, exchange: Exchange, symbols: string[], problems: string[], phase: { trouble(log: () => string): Promise<void> }): Promise<PhaseResult> {
+async function _recordThrough(dir: string, disk: string, exchange: Exchange, symbols: string[], problems: string[], phase: Phase): Promise<PhaseResult> {
   const logPath = join(dir, "run.log");
   const log = () => readFileSync(logPath, "utf8");
   const startedAt = Date.now();
   const recorder = spawnRecorder({ symbols, interval: "1s", wsUrl: exchange.wsUrl, restUrl: exchange.url, out: join(disk, "csv"), state: join(disk, "state.json"), logPath });
+  let connectedAt = Date.now();
   let stopAt = Date.now();
+  let exitedAt = Date.now();
   let failing = 0;
   let recovered = 0;
   try {
-    await waitFor(() => (log().match(/backfill repaired|connected \(/g) ?? []).length > 0, "the recorder to start", 20_000, 100);
+    await waitFor(() => /backfill repaired|\bconnected to /.test(log()), "the recorder to start", 20_000, 100);
+    connectedAt = Date.now();
     await Bun.sleep(2500);
     await phase.trouble(log);
     const streamsFailing = () => new Set([...log().matchAll(/(\S+@1s): CSV write failing/g)].map((m) => m[1]));
@@ -142,10 +177,12 @@ async function _recordThrough(dir: string, disk: string, exchange: Exchange, sym
   } finally {
     stopAt = Date.now();
     const code = await stopProcess(recorder);
+    exitedAt = Date.now();
     if (code !== 0) problems.push(`${dir}: the recorder exited ${code} on SIGTERM`);
   }
-  const range = { from: candleOpenAt("1s", startedAt) + 3000, until: candleOpenAt("1s", stopAt - 2000) };
-  const total = totalVerdicts(symbols.map((s) => checkCsv(join(disk, "csv", `candles_${s}_1s.csv`), exchange, s, "1s", range)));
+  // The candles that closed up to 2 s before the stop must be there, none after its exit.
+  const last = closedBetween("1s", stopAt - 2000, exitedAt);
+  const total = totalVerdicts(symbols.map((s) => checkCsv(join(disk, "csv", `candles_${s}_1s.csv`), exchange, s, "1s", { first: phase.first(s, startedAt, connectedAt), last })));
   problems.push(...total.problems);
   return { failing, recovered, rows: total.rows, lost: total.lost, duplicated: total.duplicated, wrong: total.wrong };
 }
@@ -155,9 +192,9 @@ const SLACK_ROWS = 6;
 
 /**
  * A CSV of true 1s candles up to 2 s ago (as a recorder stopped then would leave it),
- * long enough to end SLACK_ROWS rows short of a 4 KiB page boundary.
+ * long enough to end SLACK_ROWS rows short of a 4 KiB page boundary. Returns its first open time.
  */
-function _historyNearPageEnd(path: string, exchange: Exchange, symbol: string): void {
+function _historyNearPageEnd(path: string, exchange: Exchange, symbol: string): number {
   const last = candleOpenAt("1s", Date.now()) - 2000;
   const row = (t: number) => {
     const k = exchange.truth(symbol, "1s", t)!;
@@ -172,6 +209,7 @@ function _historyNearPageEnd(path: string, exchange: Exchange, symbol: string): 
     size += r.length;
   }
   writeFileSync(path, `timestamp,open,high,low,close,volume\n${rows.join("")}`);
+  return last - (rows.length - 1) * 1000;
 }
 
 if (import.meta.main) {

@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import type { Fault } from "../../src/sim/faults.ts";
 import { candleOpenAt } from "../../src/time/intervals.ts";
+import { diskTroubleMissing } from "./disk-trouble.ts";
 import { sampleRss } from "./proc-stats.ts";
 import { waitFor } from "./process-io.ts";
 import { createRandom, type Random } from "./random.ts";
 import { spawnRecorder, stopProcess } from "./recorder.ts";
-import { checkCsv, newestRowTime, totalVerdicts } from "./truth-check.ts";
+import { checkCsv, closedBetween, newestRowTime, openedBetween, totalVerdicts } from "./truth-check.ts";
 
 export interface SoakOptions {
   /** How long faults come; then the recorder gets up to SETTLE_LIMIT_MS to settle. */
@@ -76,11 +77,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     out: join(options.dir, "csv"), state: join(options.dir, "state.json"), logPath,
   });
   const rss = sampleRss(recorder.pid, 1000);
+  let connectedAt = Date.now();
   let stopAt = Date.now();
+  let exitedAt = Date.now();
   let settleSeconds: number | undefined;
   const tailRestarts = () => _restartTimes(logPath).filter((t) => t > faultsUntil).length;
   try {
     await waitFor(() => exchange.stats().openConnections > 0, "the recorder to connect", 20_000);
+    connectedAt = Date.now();
     // Every kind once, in a shuffled order, then at random.
     const queue = random.shuffle(FAULT_KINDS);
     let lastReport = Date.now();
@@ -105,13 +109,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   } finally {
     stopAt = Date.now();
     const code = await stopProcess(recorder);
+    exitedAt = Date.now();
     if (code !== 0) problems.push(`the recorder exited ${code} on SIGTERM`);
     await exchange.stop();
   }
   const maxRssKb = Math.max(...rss.stop());
-  // Candles from 2 s after the start (start-up) to 2 s before the stop must all be there.
-  const range = { from: candleOpenAt("1s", startedAt) + 2000, until: candleOpenAt("1s", stopAt - STOP_GRACE_MS) };
-  const total = totalVerdicts(symbols.map((s) => checkCsv(csvPath(s), exchange, s, "1s", range)));
+  // From the candle open when it connected to the last that closed STOP_GRACE_MS before the stop, none after its exit.
+  const expected = { first: openedBetween("1s", startedAt, connectedAt), last: closedBetween("1s", stopAt - STOP_GRACE_MS, exitedAt) };
+  const total = totalVerdicts(symbols.map((s) => checkCsv(csvPath(s), exchange, s, "1s", expected)));
   problems.push(...total.problems);
   const state = _readState(join(options.dir, "state.json"), problems);
   if (state && state.status !== "stopped") problems.push(`state status is ${state.status}, not stopped`);
@@ -135,6 +140,47 @@ export function formatSoak(r: SoakResult): string {
     `soak: ${r.seconds} s, ${r.proactiveRestarts} proactive restarts, ${r.reconnects} reconnects, settled ${r.settleSeconds ?? "never"} s after the last fault, faults: ${faults || "none"}; ` +
     `${r.rows} rows, ${r.lost} lost, ${r.duplicated} duplicated, ${r.wrong} wrong; max RSS ${(r.maxRssKb / 1024).toFixed(1)} MiB`
   );
+}
+
+/** How one part of `npm run soak` came out. A skipped part proved nothing: it is neither passed nor failed, and never printed as ok. */
+export type PartStatus = "ok" | "failed" | "skipped";
+
+export interface PartOutcome {
+  status: PartStatus;
+  line: string;
+  /** The problems of a failed part; why a skipped part could not run. */
+  details: string[];
+}
+
+/** The lines `npm run soak` prints for one part: "ok", "FAIL" and its problems, or "SKIP" and why. */
+export function formatPart(outcome: PartOutcome): string[] {
+  if (outcome.status === "skipped") return [`SKIP ${outcome.line}: skipped, ${outcome.details.join("; ")}`];
+  return [`${outcome.status === "ok" ? "ok  " : "FAIL"} ${outcome.line}`, ...outcome.details.slice(0, 20).map((d) => `       ${d}`)];
+}
+
+/** "N passed, N failed, N skipped"; under CI a skipped part also fails the run (`ok` false). */
+export function tallyParts(outcomes: PartOutcome[], ci: boolean): { line: string; ok: boolean } {
+  const count = (status: PartStatus) => outcomes.filter((o) => o.status === status).length;
+  const [passed, failed, skipped] = [count("ok"), count("failed"), count("skipped")];
+  const ciNote = ci && skipped > 0 ? " (under CI a skipped part fails the run)" : "";
+  return { line: `${passed} passed, ${failed} failed, ${skipped} skipped${ciNote}`, ok: failed === 0 && !(ci && skipped > 0) };
+}
+
+/** Parts of `npm run soak` this machine would skip, and why: what its prerequisites lack. */
+export function soakPartsMissing(dir: string): { part: string; why: string }[] {
+  const disk = diskTroubleMissing(dir);
+  const missing = [
+    { part: "disk full", why: disk.full },
+    { part: "disk read-only", why: disk.readOnly },
+    { part: "security: tmux session names", why: Bun.which("tmux") ? undefined : "tmux is not installed" },
+    { part: "audit", why: Bun.which("npm") ? undefined : "npm is not installed" },
+  ];
+  return missing.filter((m): m is { part: string; why: string } => m.why !== undefined);
+}
+
+/** True under a CI runner (CI=true, as GitHub Actions and most others set it). */
+export function underCi(): boolean {
+  return process.env.CI === "true" || process.env.CI === "1";
 }
 
 // --- internal ---

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import { BINARY, ensureBinary } from "../helpers/binary.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
-import { checkCsvAgainstTruth } from "../helpers/csv-truth.ts";
+import { checkCsvAgainstTruth, closedBetween, CLOSE_DELIVERY_MS, openedBetween } from "../helpers/csv-truth.ts";
 
 let dir: string;
 let exchange: Exchange | undefined;
@@ -31,6 +31,7 @@ test("recorder + watchdog + Slack: a stall gives 'stream dead', then 'connected'
   const webhook = slack.url(`/services/${secret}`);
   writeFileSync(join(dir, "resilience.yml"), "alerts:\n  min_interval: 0s\n");
   const env = { ...process.env, NO_COLOR: "1", RESILIENCE_LOG_LEVEL: "3", RESILIENCE_SLACK_WEBHOOK: webhook };
+  const startedAt = Date.now();
   const recorder = Bun.spawn(
     [BINARY, "run", "--interval", "1s", "--restart-every", "0", "--stale-after", "2s", "--ws-url", exchange.wsUrl, "--rest-url", exchange.url, "--no-dashboard"],
     { cwd: dir, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" },
@@ -39,6 +40,7 @@ test("recorder + watchdog + Slack: a stall gives 'stream dead', then 'connected'
   procs.push(recorder, watchdog);
   const texts = () => slack!.posts.map((p) => p.body.text ?? "");
   await waitFor("connected alert", () => texts().some((t) => t.includes("connected to the exchange")));
+  const connectedAt = Date.now();
   await Bun.sleep(1500);
   const before = slack.posts.length;
   exchange.stall(5000);
@@ -52,8 +54,10 @@ test("recorder + watchdog + Slack: a stall gives 'stream dead', then 'connected'
   expect(repaired).toBeGreaterThan(connected);
   expect(slack.posts.some((p) => p.body.text?.includes("(BTCUSDT@1s)") || p.body.text?.includes("BTCUSDT@1s"))).toBe(true);
 
+  const stoppedAt = Date.now();
   recorder.kill("SIGTERM");
   expect(await recorder.exited).toBe(0);
+  const exitedAt = Date.now();
   await waitFor("watchdog's stopped message", () => texts().some((t) => t.includes("stopped gracefully")), 10_000);
   await Bun.sleep(3500); // past --max-age: a stopped recorder must not raise a stale alarm
   watchdog.kill("SIGTERM");
@@ -64,5 +68,6 @@ test("recorder + watchdog + Slack: a stall gives 'stream dead', then 'connected'
   const everything = outputs.join("\n") + readFileSync(join(dir, "state/heartbeat.state.json"), "utf8");
   expect(everything).not.toContain("SECRET");
   expect(everything).not.toContain("abcdefghijklmnop");
-  checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s");
+  const csv = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: closedBetween("1s", stoppedAt - CLOSE_DELIVERY_MS, exitedAt) });
+  expect(csv.problems).toEqual([]);
 }, 60_000);

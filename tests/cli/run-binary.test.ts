@@ -4,7 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import { BINARY, ensureBinary, runBinary } from "../helpers/binary.ts";
-import { checkCsvAgainstTruth } from "../helpers/csv-truth.ts";
+import { checkCsvAgainstTruth, closedBetween, CLOSE_DELIVERY_MS, openedBetween } from "../helpers/csv-truth.ts";
 
 let dir: string;
 let exchange: Exchange;
@@ -103,8 +103,10 @@ describe("signals and crashes", () => {
   test("after kill -9 and a torn last line, a restart takes the lock over, cuts the line and backfills what was missed", async () => {
     const d = freshDir();
     const csv = join(d, "csv/candles_PEPEUSDT_1s.csv");
+    const spawnedAt = Date.now();
     const first = spawnRun(d);
     await waitForRows(csv, 2);
+    const twoRowsAt = Date.now();
     first.kill("SIGKILL");
     await first.exited;
     appendFileSync(csv, "2099-01-01T00:00:00Z,0.0000"); // a write torn by a power cut
@@ -113,14 +115,18 @@ describe("signals and crashes", () => {
     const killedAt = Date.now();
     await waitForRows(csv, 6);
     await Bun.sleep(1200);
+    const stoppedAt = Date.now();
     second.kill("SIGTERM");
     expect(await second.exited).toBe(0);
+    const exitedAt = Date.now();
     const log = await new Response(second.stdout).text();
     expect(log).toContain("torn last line");
     expect(log).toMatch(/took over the lock of pid \d+/);
     expect(log).toMatch(/backfill repaired \d+ candles?/);
     for (const symbol of ["BTCUSDT", "PEPEUSDT"]) {
-      const times = checkCsvAgainstTruth(join(d, `csv/candles_${symbol}_1s.csv`), exchange, symbol, "1s");
+      // The first run's first candle opened after its spawn and had closed, with the one after it, when two rows were there.
+      const { times, problems } = checkCsvAgainstTruth(join(d, `csv/candles_${symbol}_1s.csv`), exchange, symbol, "1s", { expectFirst: openedBetween("1s", spawnedAt, twoRowsAt - 2000), expectLast: closedBetween("1s", stoppedAt - CLOSE_DELIVERY_MS, exitedAt) });
+      expect(problems).toEqual([]);
       expect(times[times.length - 1]).toBeGreaterThan(killedAt);
     }
     expect(existsSync(`${csv}.lock`)).toBe(false);

@@ -6,7 +6,7 @@ import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import { resolveConfig } from "../../src/config/resolve.ts";
 import { createSupervisor, type Supervisor } from "../../src/supervisor/supervisor.ts";
 import type { RecorderEvent } from "../../src/supervisor/events.ts";
-import { checkCsvAgainstTruth } from "../helpers/csv-truth.ts";
+import { checkCsvAgainstTruth, lastClosedBefore, openedBetween } from "../helpers/csv-truth.ts";
 
 let dir: string;
 let exchange: Exchange | undefined;
@@ -49,8 +49,10 @@ async function waitFor(what: string, cond: () => boolean, ms = 8000) {
 test("records every 1s candle of three symbols exactly once through drops, stalls, skipped and doubled closes, garbage, 429s and a server shutdown", async () => {
   exchange = await startExchange({ symbols: SYMBOLS, seed: 7, log: () => {} });
   const events: RecorderEvent[] = [];
+  const startedAt = Date.now();
   const sup = start({ restartEvery: "2s", staleAfter: "1500ms" }, events);
   await waitFor("connected", () => sup.status === "connected");
+  const connectedAt = Date.now();
   await sleep(1200);
   exchange.drop();
   await sleep(1200);
@@ -69,7 +71,8 @@ test("records every 1s candle of three symbols exactly once through drops, stall
   const stoppedAt = Date.now();
   sup.stop("test over");
   for (const symbol of SYMBOLS) {
-    const times = checkCsvAgainstTruth(join(dir, `candles_${symbol}_1s.csv`), exchange, symbol, "1s");
+    const { times, problems } = checkCsvAgainstTruth(join(dir, `candles_${symbol}_1s.csv`), exchange, symbol, "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: lastClosedBefore("1s", stoppedAt) });
+    expect(problems).toEqual([]);
     expect(times.length).toBeGreaterThan(8);
     expect(times[times.length - 1]).toBeGreaterThan(stoppedAt - 4000);
   }
@@ -84,8 +87,10 @@ test("records every 1s candle of three symbols exactly once through drops, stall
 test("a silent stream is declared dead after --stale-after, terminated, and its candles repaired", async () => {
   exchange = await startExchange({ symbols: SYMBOLS, seed: 3, log: () => {} });
   const events: RecorderEvent[] = [];
+  const startedAt = Date.now();
   const sup = start({ restartEvery: "0", staleAfter: "1s", symbol: "BTCUSDT" }, events);
   await waitFor("connected", () => sup.status === "connected");
+  const connectedAt = Date.now();
   await sleep(1100);
   exchange.stall(4000);
   await waitFor("stale detection", () => events.some((e) => e.type === "stream_dead"), 4000);
@@ -93,7 +98,8 @@ test("a silent stream is declared dead after --stale-after, terminated, and its 
   await sleep(2200);
   const stoppedAt = Date.now();
   sup.stop("test over");
-  const times = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s");
+  const { times, problems } = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: lastClosedBefore("1s", stoppedAt) });
+  expect(problems).toEqual([]);
   expect(times[times.length - 1]).toBeGreaterThan(stoppedAt - 3000);
   expect(events.some((e) => e.type === "backfill_repaired")).toBe(true);
   expect(sup.counters.staleDetections).toBe(1);
@@ -103,8 +109,10 @@ test("a silent stream is declared dead after --stale-after, terminated, and its 
 test("a clean close (1000) is a disconnect like any other: reconnect and backfill", async () => {
   exchange = await startExchange({ symbols: SYMBOLS, seed: 4, log: () => {} });
   const events: RecorderEvent[] = [];
+  const startedAt = Date.now();
   const sup = start({ restartEvery: "0", symbol: "ETHUSDT" }, events);
   await waitFor("connected", () => sup.status === "connected");
+  const connectedAt = Date.now();
   await sleep(1100);
   exchange.close(1000, "maintenance");
   await waitFor("reconnected", () => sup.counters.reconnects >= 1 && sup.status === "connected");
@@ -114,7 +122,7 @@ test("a clean close (1000) is a disconnect like any other: reconnect and backfil
   await waitFor("reconnected after refusals", () => sup.counters.reconnects >= 2 && sup.status === "connected", 10_000);
   await sleep(1500);
   sup.stop("test over");
-  checkCsvAgainstTruth(join(dir, "candles_ETHUSDT_1s.csv"), exchange, "ETHUSDT", "1s");
+  expect(checkCsvAgainstTruth(join(dir, "candles_ETHUSDT_1s.csv"), exchange, "ETHUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: lastClosedBefore("1s", Date.now()) }).problems).toEqual([]);
   const closes = events.filter((e) => e.type === "disconnected").map((e) => (e as { code: number }).code);
   expect(closes).toContain(1000);
   expect(closes).toContain(1001);
@@ -125,10 +133,13 @@ test("a candle the exchange does not have is an exchange gap, recorded once and 
   const events: RecorderEvent[] = [];
   const gapAt = Math.floor(Date.now() / 1000) * 1000 + 3000;
   exchange.exchangeGap("BTCUSDT", "1s", gapAt);
+  const startedAt = Date.now();
   const sup = start({ restartEvery: "0", symbol: "BTCUSDT" }, events);
   await waitFor("past the gap", () => Date.now() > gapAt + 3500);
   sup.stop("test over");
-  const times = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s");
+  // Not waited for, the connection is known to have opened within a candle of the start.
+  const { times, problems } = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, startedAt + 1000), expectLast: lastClosedBefore("1s", Date.now()) });
+  expect(problems).toEqual([]);
   expect(times).not.toContain(gapAt);
   expect(times).toContain(gapAt - 1000);
   expect(times).toContain(gapAt + 1000);
@@ -145,7 +156,8 @@ test("--since backfills history page by page (1000 per request) before the live 
   await waitFor("history and live candles", () => (sup.streams[0]?.lastCandle ?? 0) > Date.now() - 2500, 15_000);
   await sleep(1200);
   sup.stop("test over");
-  const times = checkCsvAgainstTruth(join(dir, "candles_PEPEUSDT_1s.csv"), exchange, "PEPEUSDT", "1s");
+  const { times, problems } = checkCsvAgainstTruth(join(dir, "candles_PEPEUSDT_1s.csv"), exchange, "PEPEUSDT", "1s", { expectFirst: since, expectLast: lastClosedBefore("1s", Date.now()) });
+  expect(problems).toEqual([]);
   expect(times[0]).toBe(since);
   expect(times.length).toBeGreaterThan(2700);
   const pages = events.filter((e) => e.type === "backfill_repaired").map((e) => (e as { candles: unknown[] }).candles.length);
@@ -156,14 +168,18 @@ test("--since backfills history page by page (1000 per request) before the live 
 test("on a fresh CSV the exchange's clock decides where recording starts, and an open candle is never written (an exchange a day behind)", async () => {
   const behind = { now: () => Date.now() - 86_400_000, setTimeout: (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } };
   exchange = await startExchange({ symbols: SYMBOLS, seed: 8, clock: behind, log: () => {} });
+  const startedAt = behind.now();
   const sup = start({ restartEvery: "0", symbol: "BTCUSDT" });
   await waitFor("connected", () => sup.status === "connected");
+  const connectedAt = behind.now();
   await sleep(1500);
   exchange.drop(); // the backfill after the reconnect must not take the open candle for a closed one
   await waitFor("reconnected", () => sup.counters.reconnects >= 1 && sup.status === "connected");
   await sleep(2500);
   sup.stop("test over");
-  const times = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s");
+  // On the exchange's clock: a day behind ours.
+  const { times, problems } = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: lastClosedBefore("1s", behind.now()) });
+  expect(problems).toEqual([]);
   expect(times.length).toBeGreaterThanOrEqual(3);
   expect(times[0]).toBeLessThan(Date.now() - 86_000_000);
   expect(times[times.length - 1]).toBeLessThan(behind.now());
@@ -172,8 +188,10 @@ test("on a fresh CSV the exchange's clock decides where recording starts, and an
 test("make-before-break: a new connection that cannot open is abandoned and the old one kept, without a disconnect or a lost candle", async () => {
   exchange = await startExchange({ symbols: SYMBOLS, seed: 9, log: () => {} });
   const events: RecorderEvent[] = [];
+  const startedAt = Date.now();
   const sup = start({ restartEvery: "4s", symbol: "ETHUSDT" }, events);
   await waitFor("connected", () => sup.status === "connected");
+  const connectedAt = Date.now();
   await waitFor("a proactive restart", () => sup.counters.proactiveRestarts >= 1, 12_000);
   const nextAt = sup.counters.nextRestartAt!;
   await waitFor("shortly before the next boundary's margin", () => Date.now() > nextAt - 1500, 8000);
@@ -183,6 +201,6 @@ test("make-before-break: a new connection that cannot open is abandoned and the 
   expect(sup.status).toBe("connected");
   await sleep(1500);
   sup.stop("test over");
-  checkCsvAgainstTruth(join(dir, "candles_ETHUSDT_1s.csv"), exchange, "ETHUSDT", "1s");
+  expect(checkCsvAgainstTruth(join(dir, "candles_ETHUSDT_1s.csv"), exchange, "ETHUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: lastClosedBefore("1s", Date.now()) }).problems).toEqual([]);
   expect(exchange.stats().openConnections).toBeLessThanOrEqual(1);
 }, 30_000);
