@@ -3,6 +3,7 @@ import { UserError } from "../errors.ts";
 import type { Candle } from "../candles/candle.ts";
 import type { Interval } from "../time/intervals.ts";
 import { backoffDelayMs } from "../stream/backoff.ts";
+import type { RestBudget } from "./rest-budget.ts";
 
 /** Binance serves at most 1000 klines per request. */
 export const KLINES_PAGE_LIMIT = 1000;
@@ -11,6 +12,8 @@ const DEFAULT_RETRY_AFTER_MS = 60_000;
 /** Without a Date header, the server's clock is taken to be this far behind ours. */
 const CLOCK_MARGIN_MS = 1000;
 const REQUEST_TIMEOUT_MS = 15_000;
+/** REQUEST_WEIGHT of `GET /api/v3/klines` (limit 100 to 1000). */
+export const KLINES_WEIGHT = 2;
 
 export interface FetchKlinesOptions {
   restUrl: string;
@@ -36,6 +39,12 @@ export interface FetchKlinesOptions {
   /** Told about every request made and every retry, for counters and logs. */
   onRequest?: () => void;
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /** The process's REST governor: every attempt waits for it, and a 429/418 pauses it for everyone. */
+  budget?: RestBudget;
+  /** Stream key (e.g. `BTCUSDT@1m`), so the budget serves streams in turn. */
+  stream?: string;
+  /** Open time of the oldest candle this fetch repairs: the budget serves older holes first. */
+  holeFrom?: number;
 }
 
 /** Thrown when a REST request failed `maxAttempts` times, or the signal aborted. */
@@ -84,7 +93,7 @@ export async function fetchClosedPage(options: FetchKlinesOptions): Promise<Clos
     limit: String(KLINES_PAGE_LIMIT),
   });
   if (options.endTime !== undefined) params.set("endTime", String(options.endTime));
-  const { value: rows, serverNow } = await requestJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, options, clock, (body) =>
+  const { value: rows, serverNow } = await getJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, { ...options, clock, weight: KLINES_WEIGHT }, (body) =>
     parseKlineRows(body, options.symbol, options.interval),
   );
   const candles: Candle[] = [];
@@ -140,7 +149,108 @@ export function parseKlineRows(body: unknown, symbol: string, interval: Interval
   });
 }
 
+export interface GetJsonOptions {
+  /** REQUEST_WEIGHT of one attempt, reserved in `budget`. */
+  weight: number;
+  budget?: RestBudget;
+  stream?: string;
+  holeFrom?: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+  /** @default Infinity (never give up) */
+  maxAttempts?: number;
+  /** Per attempt. @default 15000 */
+  timeoutMs?: number;
+  onRequest?: () => void;
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/**
+ * GETs `url` until it answers something `parse` accepts (a malformed answer is retried like
+ * a 5xx); `serverNow` is a lower bound of the server's clock. With a budget, each attempt
+ * waits in it, every answer's used weight is reported to it, and a 429/418 pauses it (the
+ * retry then waits in it too); without one, a 429/418 sleeps its Retry-After here.
+ * Binance's -1121 (unknown symbol) and -1120 (bad interval) are UserErrors.
+ */
+export async function getJson<T>(url: string, options: GetJsonOptions, parse: (body: unknown) => T): Promise<{ value: T; serverNow: number }> {
+  const clock = options.clock ?? systemClock;
+  const maxAttempts = options.maxAttempts ?? Infinity;
+  const base = _baseOf(url);
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw new RestUnavailableError("stopped");
+    let outcome: _Attempt<T>;
+    let release: (() => void) | undefined;
+    try {
+      release = await options.budget?.acquire({ weight: options.weight, stream: options.stream, holeFrom: options.holeFrom, signal: options.signal });
+      outcome = await _attempt(url, options, clock, parse);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      if (options.signal?.aborted) throw new RestUnavailableError("stopped");
+      outcome = { reason: err instanceof Error ? err.message : String(err) };
+    } finally {
+      release?.();
+    }
+    if ("value" in outcome) return outcome;
+    const { reason } = outcome;
+    let delayMs = backoffDelayMs(attempt, { baseMs: 500, maxMs: 30_000 });
+    if (outcome.retryAfterMs !== undefined) delayMs = outcome.retryAfterMs;
+    if (attempt >= maxAttempts) throw new RestUnavailableError(`${base}: ${reason} (gave up after ${attempt} attempts)`);
+    options.onRetry?.({ attempt, delayMs, reason });
+    // A budget was paused by the 429/418 (before release): the next acquire waits it out.
+    if (outcome.retryAfterMs !== undefined && options.budget) continue;
+    if (delayMs > 0) await sleep(clock, delayMs, options.signal);
+  }
+}
+
 // --- internal ---
+
+type _Attempt<T> = { value: T; serverNow: number } | { reason: string; retryAfterMs?: number };
+
+/** One GET: the parsed value, or why to retry (and a 429/418's wait, already told to the budget). */
+async function _attempt<T>(url: string, options: GetJsonOptions, clock: Clock, parse: (body: unknown) => T): Promise<_Attempt<T>> {
+  options.onRequest?.();
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const res = await (options.fetch ?? fetch)(url, { signal, headers: { accept: "application/json" } });
+  options.budget?.observe(res.headers);
+  if (res.status === 429 || res.status === 418) {
+    const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
+    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : DEFAULT_RETRY_AFTER_MS;
+    options.budget?.pause(retryAfterMs, res.status);
+    const code = binanceErrorCode(await res.text().catch(() => ""));
+    return { reason: `HTTP ${res.status}${code !== undefined ? ` (code ${code})` : ""}`, retryAfterMs };
+  }
+  const text = await res.text();
+  // The Date header (whole seconds, rounded down) is a lower bound of the server's clock.
+  const serverDate = Date.parse(res.headers.get("date") ?? "");
+  const serverNow = Number.isNaN(serverDate) ? clock.now() - CLOCK_MARGIN_MS : serverDate;
+  if (!res.ok) {
+    const code = binanceErrorCode(text);
+    const params = new URL(url).searchParams;
+    if (code === -1121) throw new UserError(`symbol ${params.get("symbol")} does not exist on ${_baseOf(url)} (Binance error -1121); check --symbol`);
+    if (code === -1120) throw new UserError(`interval ${params.get("interval")} is refused by ${_baseOf(url)} (Binance error -1120); check --interval`);
+    return { reason: `HTTP ${res.status}${code !== undefined ? ` (code ${code})` : ""}` };
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { reason: "the answer is not JSON" };
+  }
+  try {
+    return { value: parse(body), serverNow };
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    return { reason: `malformed answer: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** The REST base of a request URL (what precedes `/api/`), for messages. */
+function _baseOf(url: string): string {
+  const at = url.indexOf("/api/");
+  return at < 0 ? url : url.slice(0, at);
+}
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
@@ -148,50 +258,6 @@ class MalformedResponse extends Error {}
 
 function isInt(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x);
-}
-
-/** GETs `url` until it answers something `parse` accepts (a malformed answer is retried like a 5xx). */
-async function requestJson<T>(url: string, options: FetchKlinesOptions, clock: Clock, parse: (body: unknown) => T): Promise<{ value: T; serverNow: number }> {
-  const doFetch = options.fetch ?? fetch;
-  const maxAttempts = options.maxAttempts ?? Infinity;
-  for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted) throw new RestUnavailableError("stopped");
-    let reason: string;
-    let delayMs = backoffDelayMs(attempt, { baseMs: 500, maxMs: 30_000 });
-    try {
-      options.onRequest?.();
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      const res = await doFetch(url, { signal, headers: { accept: "application/json" } });
-      const text = await res.text();
-      // The Date header (whole seconds, rounded down) is a lower bound of the server's clock.
-      const serverDate = Date.parse(res.headers.get("date") ?? "");
-      const serverNow = Number.isNaN(serverDate) ? clock.now() - CLOCK_MARGIN_MS : serverDate;
-      if (res.ok) {
-        try {
-          return { value: parse(JSON.parse(text)), serverNow };
-        } catch (err) {
-          reason = err instanceof MalformedResponse ? `malformed answer: ${err.message}` : "the answer is not JSON";
-        }
-      } else {
-        const code = binanceErrorCode(text);
-        if (code === -1121) throw new UserError(`symbol ${new URL(url).searchParams.get("symbol")} does not exist on ${restBase(options.restUrl)} (Binance error -1121); check --symbol`);
-        if (code === -1120) throw new UserError(`interval ${new URL(url).searchParams.get("interval")} is refused by ${restBase(options.restUrl)} (Binance error -1120); check --interval`);
-        reason = `HTTP ${res.status}${code !== undefined ? ` (code ${code})` : ""}`;
-        if (res.status === 429 || res.status === 418) {
-          const retryAfter = Number(res.headers.get("retry-after"));
-          delayMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : DEFAULT_RETRY_AFTER_MS;
-        }
-      }
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      if (options.signal?.aborted) throw new RestUnavailableError("stopped");
-      reason = err instanceof Error ? err.message : String(err);
-    }
-    if (attempt >= maxAttempts) throw new RestUnavailableError(`${restBase(options.restUrl)}: ${reason} (gave up after ${attempt} attempts)`);
-    options.onRetry?.({ attempt, delayMs, reason });
-    await sleep(clock, delayMs, options.signal);
-  }
 }
 
 function binanceErrorCode(text: string): number | undefined {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { fetchClosedKlines } from "../../src/exchange/rest-klines.ts";
+import { fetchClosedKlines, RestUnavailableError } from "../../src/exchange/rest-klines.ts";
+import { createRestBudget, type BudgetRequest } from "../../src/exchange/rest-budget.ts";
 import { UserError } from "../../src/errors.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
 
 const M = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -73,5 +75,83 @@ describe("fetchClosedKlines", () => {
     const url = serve(() => new Response("down", { status: 503 }));
     const err = await fetchClosedKlines({ restUrl: url, symbol: "BTCUSDT", interval: "1m", startTime: T0, maxAttempts: 2 }).catch((e) => e);
     expect(String(err.message)).toContain("HTTP 503");
+  });
+});
+
+describe("fetchClosedKlines with a shared REST budget", () => {
+  const clock = () => new FakeClock(T0 + 10_000);
+
+  test("after a 429, no request of any fetcher reaches the server before Retry-After has passed (no 418 is provoked)", async () => {
+    const fake = clock();
+    const budget = createRestBudget({ clock: fake });
+    const statuses: number[] = [];
+    let bannedUntil = -Infinity;
+    let release429!: () => void;
+    const gate = new Promise<void>((resolve) => (release429 = resolve));
+    let arrived = 0;
+    server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async () => {
+        const n = arrived++;
+        if (n < 3) {
+          // Three fetchers' first requests arrive together, before any 429 is sent; all get one.
+          if (n === 2) release429();
+          await gate;
+          bannedUntil = fake.now() + 2000;
+          statuses.push(429);
+          return json({ code: -1003, msg: "Too many requests" }, { status: 429, headers: { "retry-after": "2", "x-mbx-used-weight-1m": "4321" } });
+        }
+        const status = fake.now() < bannedUntil ? 418 : 200;
+        statuses.push(status);
+        if (status === 418) return json({ code: -1003, msg: "banned" }, { status: 418, headers: { "retry-after": "120" } });
+        return json(rows(T0 - 3 * M, T0), { headers: { date: new Date(fake.now()).toUTCString(), "x-mbx-used-weight-1m": "10" } });
+      },
+    });
+    const restUrl = `http://127.0.0.1:${server.port}`;
+    const fetchers = ["BTCUSDT", "ETHUSDT", "BNBUSDT"].map((symbol) =>
+      fetchClosedKlines({ restUrl, symbol, interval: "1m", startTime: T0 - 3 * M, endTime: T0 - M, clock: fake, budget, stream: `${symbol}@1m` }),
+    );
+    for (let i = 0; i < 200 && budget.snapshot().rateLimited < 3; i++) await Bun.sleep(5);
+    expect(budget.snapshot()).toMatchObject({ rateLimited: 3, pausedUntil: T0 + 12_000, queued: 3 });
+    expect(budget.snapshot().usedThisMinute).toBeGreaterThanOrEqual(4321);
+    await Bun.sleep(100);
+    await fake.advance(1999);
+    await Bun.sleep(100);
+    expect(arrived).toBe(3);
+    await fake.advance(1);
+    const results = await Promise.all(fetchers);
+    expect(results.map((c) => c.length)).toEqual([3, 3, 3]);
+    expect(statuses).toEqual([429, 429, 429, 200, 200, 200]);
+  });
+
+  test("asks the budget for weight 2 per attempt, with its stream and hole, and releases every slot", async () => {
+    const fake = clock();
+    const inner = createRestBudget({ clock: fake });
+    const asked: BudgetRequest[] = [];
+    const budget = { ...inner, acquire: (r: BudgetRequest) => (asked.push(r), inner.acquire(r)) };
+    const url = serve((_u, n) => (n === 0 ? new Response("down", { status: 503 }) : json(rows(T0 - 2 * M, T0), { headers: { date: new Date(fake.now()).toUTCString() } })));
+    const candles = await fetchClosedKlines({ restUrl: url, symbol: "BTCUSDT", interval: "1m", startTime: T0 - 2 * M, endTime: T0 - M, clock: fake, budget, stream: "BTCUSDT@1m", holeFrom: T0 - 2 * M });
+    expect(candles).toHaveLength(2);
+    expect(asked.map((r) => [r.weight, r.stream, r.holeFrom])).toEqual([
+      [2, "BTCUSDT@1m", T0 - 2 * M],
+      [2, "BTCUSDT@1m", T0 - 2 * M],
+    ]);
+    expect(inner.snapshot()).toMatchObject({ granted: 2, inFlight: 0, queued: 0 });
+  });
+
+  test("a fetch stopped while it waits in the budget fails as stopped, without a request", async () => {
+    const fake = clock();
+    const budget = createRestBudget({ clock: fake });
+    budget.pause(60_000, 429);
+    let requests = 0;
+    const url = serve(() => (requests++, json([])));
+    const controller = new AbortController();
+    const pending = fetchClosedKlines({ restUrl: url, symbol: "BTCUSDT", interval: "1m", startTime: T0, clock: fake, budget, signal: controller.signal }).catch((e) => e);
+    controller.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(RestUnavailableError);
+    expect(requests).toBe(0);
+    expect(budget.snapshot().queued).toBe(0);
   });
 });
