@@ -1,6 +1,6 @@
 import { INTERVALS, nextOpenTime, type Interval } from "../time/intervals.ts";
 import { binanceDecimal, formatDecimal, fractionOf, parseDecimal, type Decimal } from "./decimal.ts";
-import { hash01, hashText, valueNoise } from "./random.ts";
+import { hash01, hash32, hashStep, hashText, valueNoiseAt } from "./random.ts";
 import { symbolProfile, type SymbolProfile } from "./symbols.ts";
 
 /**
@@ -33,22 +33,22 @@ export interface SimKline {
  * interval sees the same market.
  */
 export function simulatedKline(seed: number, symbol: string, interval: Interval, openTime: number): SimKline {
-  const profile = symbolProfile(symbol);
-  const key = [seed, hashText(symbol)];
+  const { profile, key, priceStates, tradeStates } = _symbolNoise(seed, symbol);
   const end = nextOpenTime(interval, openTime);
   const tick = 10 ** profile.priceDecimals;
-  const priceTicks = (t: number) => Math.max(1, Math.round(_priceAt(profile, key, t) * tick));
+  const priceTicks = (t: number) => Math.max(1, Math.round(_priceAt(profile, priceStates, t) * tick));
   const open = priceTicks(openTime);
   const close = priceTicks(end);
   const inner = [1, 2, 3].map((k) => priceTicks(openTime + ((end - openTime) * k) / 4));
   const wiggle = open * 0.0004 * Math.sqrt((end - openTime) / 60_000);
-  const salt = [...key, INTERVALS.indexOf(interval), openTime];
-  const high = Math.max(open, close, ...inner) + Math.round(hash01(...salt, 1) * wiggle);
-  const low = Math.max(1, Math.min(open, close, ...inner) - Math.round(hash01(...salt, 2) * wiggle));
-  const firstTradeId = tradeCounter(profile, key, openTime);
-  const trades = tradeCounter(profile, key, end) - firstTradeId;
-  const volume = Math.max(trades, Math.round(trades * profile.tradeSize * (0.5 + hash01(...salt, 3)) * 10 ** profile.qtyDecimals));
-  const takerBase = Math.round(volume * (0.35 + 0.3 * hash01(...salt, 4)));
+  const salt = hash32(...key, INTERVALS.indexOf(interval), openTime);
+  const noise = (k: number) => hashStep(salt, k) / 4_294_967_296;
+  const high = Math.max(open, close, ...inner) + Math.round(noise(1) * wiggle);
+  const low = Math.max(1, Math.min(open, close, ...inner) - Math.round(noise(2) * wiggle));
+  const firstTradeId = _tradeCount(profile, tradeStates, openTime);
+  const trades = _tradeCount(profile, tradeStates, end) - firstTradeId;
+  const volume = Math.max(trades, Math.round(trades * profile.tradeSize * (0.5 + noise(3)) * 10 ** profile.qtyDecimals));
+  const takerBase = Math.round(volume * (0.35 + 0.3 * noise(4)));
   const vwap = BigInt(Math.round((open + high + low + close) / 4));
   const quoteScale = profile.qtyDecimals + profile.priceDecimals;
   return {
@@ -79,10 +79,7 @@ export function liveKline(final: SimKline, now: number): SimKline {
   const end = final.closeTime + 1;
   const elapsed = Math.min(1, Math.max(0, (now - final.openTime) / Math.max(1, end - final.openTime)));
   if (elapsed >= 1) return final;
-  const open = _decimal(final.open);
-  const [high, low, close] = [final.high, final.low, final.close].map((x) => _decimal(x, open.scale)) as [Decimal, Decimal, Decimal];
-  // Live values stay on the grid the final values use (the tick, the lot step).
-  const tick = _gridOf([final.open, final.high, final.low, final.close], open.scale);
+  const { open, high, low, close, tick, volumes } = _prepared(final);
   const spread = Math.sqrt(elapsed) * 1_000_000;
   const liveHigh = _floor(open.units + fractionOf({ units: high.units - open.units, scale: 0 }, spread).units, tick);
   const liveLow = _ceil(open.units - fractionOf({ units: open.units - low.units, scale: 0 }, spread).units, tick);
@@ -91,21 +88,20 @@ export function liveKline(final: SimKline, now: number): SimKline {
   const liveClose = _clamp(_floor(drift + wobble, tick), liveLow, liveHigh);
   const trades = Math.floor(final.trades * elapsed);
   const share = final.trades > 0 ? (trades / final.trades) * 1_000_000 : 0;
-  const part = (text: string, grid: (d: Decimal) => bigint) => {
-    const value = fractionOf(_decimal(text), share);
-    return formatDecimal({ units: _floor(value.units, grid(value)), scale: value.scale });
-  };
-  const lot = (d: Decimal) => _gridOf([final.volume, final.takerBuyBase], d.scale);
+  const [volume, quoteVolume, takerBuyBase, takerBuyQuote] = volumes.map(([total, grid]) => {
+    const value = fractionOf(total, share);
+    return formatDecimal({ units: _floor(value.units, grid), scale: value.scale });
+  }) as [string, string, string, string];
   return {
     ...final,
     high: formatDecimal({ units: liveHigh, scale: open.scale }),
     low: formatDecimal({ units: liveLow, scale: open.scale }),
     close: formatDecimal({ units: liveClose, scale: open.scale }),
-    volume: part(final.volume, lot),
-    quoteVolume: part(final.quoteVolume, () => 1n),
+    volume,
+    quoteVolume,
     trades,
-    takerBuyBase: part(final.takerBuyBase, lot),
-    takerBuyQuote: part(final.takerBuyQuote, () => 1n),
+    takerBuyBase,
+    takerBuyQuote,
     lastTradeId: final.firstTradeId + trades - 1,
   };
 }
@@ -116,10 +112,7 @@ export function liveKline(final: SimKline, now: number): SimKline {
  * a trade. Trade ids are this counter, so they run on across candles and intervals.
  */
 export function tradeCounter(profile: SymbolProfile, key: number[], t: number): number {
-  const perMs = profile.tradesPerSecond / 1000;
-  let count = perMs * t;
-  for (const [scaleMs, layer] of TRADE_LAYERS) count += (perMs * scaleMs) / 6 * valueNoise(t / scaleMs, ...key, layer);
-  return Math.floor(count);
+  return _tradeCount(profile, TRADE_LAYERS.map(([, layer]) => hash32(...key, layer)), t);
 }
 
 // --- internal ---
@@ -140,12 +133,80 @@ const TRADE_LAYERS: [number, number][] = [
   [3_600_000, 102],
 ];
 
-function _priceAt(profile: SymbolProfile, key: number[], t: number): number {
+/** A symbol's profile and the hash states of its noise layers, computed once per seed and symbol. */
+interface SymbolNoise {
+  profile: SymbolProfile;
+  key: number[];
+  /** hash32(...key, layer) for each PRICE_LAYERS entry. */
+  priceStates: number[];
+  /** hash32(...key, layer) for each TRADE_LAYERS entry. */
+  tradeStates: number[];
+}
+
+const NOISE_CACHE_MAX = 50_000;
+const noiseCache = new Map<string, SymbolNoise>();
+
+function _symbolNoise(seed: number, symbol: string): SymbolNoise {
+  const id = `${seed}|${symbol}`;
+  let noise = noiseCache.get(id);
+  if (noise) return noise;
+  if (noiseCache.size >= NOISE_CACHE_MAX) noiseCache.clear();
+  const key = [seed, hashText(symbol)];
+  noise = {
+    profile: symbolProfile(symbol),
+    key,
+    priceStates: PRICE_LAYERS.map((_, layer) => hash32(...key, layer)),
+    tradeStates: TRADE_LAYERS.map(([, layer]) => hash32(...key, layer)),
+  };
+  noiseCache.set(id, noise);
+  return noise;
+}
+
+function _priceAt(profile: SymbolProfile, states: number[], t: number): number {
   let walk = 0;
-  PRICE_LAYERS.forEach(([scaleMs, amplitude], layer) => {
-    walk += amplitude * (2 * valueNoise(t / scaleMs, ...key, layer) - 1);
-  });
+  for (let layer = 0; layer < PRICE_LAYERS.length; layer++) {
+    const [scaleMs, amplitude] = PRICE_LAYERS[layer]!;
+    walk += amplitude * (2 * valueNoiseAt(states[layer]!, t / scaleMs) - 1);
+  }
   return profile.price * (1 + walk);
+}
+
+function _tradeCount(profile: SymbolProfile, states: number[], t: number): number {
+  const perMs = profile.tradesPerSecond / 1000;
+  let count = perMs * t;
+  for (let i = 0; i < TRADE_LAYERS.length; i++) count += ((perMs * TRADE_LAYERS[i]![0]) / 6) * valueNoiseAt(states[i]!, t / TRADE_LAYERS[i]![0]);
+  return Math.floor(count);
+}
+
+/** A final candle's values as decimals, and their grids, parsed once per candle (a live stream asks every update). */
+interface Prepared {
+  open: Decimal;
+  high: Decimal;
+  low: Decimal;
+  close: Decimal;
+  /** The price tick the final values sit on. */
+  tick: bigint;
+  /** volume, quoteVolume, takerBuyBase, takerBuyQuote with the step each live value keeps to. */
+  volumes: [Decimal, bigint][];
+}
+
+const preparedCache = new WeakMap<SimKline, Prepared>();
+
+function _prepared(final: SimKline): Prepared {
+  const hit = preparedCache.get(final);
+  if (hit) return hit;
+  const open = _decimal(final.open);
+  const [high, low, close] = [final.high, final.low, final.close].map((x) => _decimal(x, open.scale)) as [Decimal, Decimal, Decimal];
+  // Live values stay on the grid the final values use (the tick, the lot step).
+  const tick = _gridOf([final.open, final.high, final.low, final.close], open.scale);
+  const lot = (d: Decimal) => _gridOf([final.volume, final.takerBuyBase], d.scale);
+  const volumes = [final.volume, final.quoteVolume, final.takerBuyBase, final.takerBuyQuote].map((text, i): [Decimal, bigint] => {
+    const total = _decimal(text);
+    return [total, i % 2 === 0 ? lot(total) : 1n];
+  });
+  const prepared = { open, high, low, close, tick, volumes };
+  preparedCache.set(final, prepared);
+  return prepared;
 }
 
 function _decimal(text: string, scale?: number): Decimal {

@@ -2,7 +2,8 @@ import type { ServerWebSocket } from "bun";
 import type { Clock } from "../clock.ts";
 import type { Fault } from "./faults.ts";
 import type { SimKline } from "./candles.ts";
-import { klineEvent, serverShutdownFrame, streamFrame, type ControlState } from "./streams.ts";
+import type { FeedEvent } from "./feed.ts";
+import { klineFrame, serverShutdownFrame, streamFrame, type ControlState } from "./streams.ts";
 
 /** After `serverShutdown`, the connection is closed this much later. */
 export const SHUTDOWN_CLOSE_DELAY_MS = 1000;
@@ -23,8 +24,12 @@ export interface Connection {
   skipClose: Set<string>;
   /** Streams whose next close event is sent twice. */
   dupClose: Set<string>;
+  /** Streams not delivered on this connection (`silent`) until it subscribes to them again. */
+  silenced: Set<string>;
   /** When the client's recent messages arrived (for the 5 per second limit). */
   incoming: number[];
+  /** A limit closed this connection: its further messages are ignored, not counted. */
+  limited: boolean;
   /** Cancels this connection's timers. */
   cancels: (() => void)[];
 }
@@ -46,7 +51,7 @@ export function connectionFromUrl(url: URL, id: number, now: number): Connection
     [streams, combined] = [[...new Set(list)], true];
   } else return undefined;
   const micro = (url.searchParams.get("timeUnit") ?? "").toUpperCase() === "MICROSECOND";
-  return { id, control: { streams, combined }, micro, openedAt: now, stalledUntil: 0, skipClose: new Set(), dupClose: new Set(), incoming: [], cancels: [] };
+  return { id, control: { streams, combined }, micro, openedAt: now, stalledUntil: 0, skipClose: new Set(), dupClose: new Set(), silenced: new Set(), incoming: [], limited: false, cancels: [] };
 }
 
 /** Records a message from the client; true when it is one too many for the last second. */
@@ -56,17 +61,27 @@ export function overIncomingLimit(c: Connection, now: number): boolean {
   return c.incoming.length > MAX_INCOMING_PER_SECOND;
 }
 
-/** Sends a kline event to `ws` unless a stall or a pending skip says otherwise. */
+/** Sends one tick's kline events to `ws` in one corked write. */
+export function deliverKlines(ws: ServerWebSocket<Connection>, now: number, events: readonly FeedEvent[]): void {
+  if (ws.readyState !== 1 || now < ws.data.stalledUntil) return;
+  ws.cork(() => {
+    for (const e of events) deliverKline(ws, now, e.stream, e.kline, e.closed);
+  });
+}
+
+/** Sends a kline event to `ws` unless a stall, a silenced stream or a pending skip says otherwise. */
 export function deliverKline(ws: ServerWebSocket<Connection>, now: number, stream: string, kline: SimKline, closed: boolean): void {
   const c = ws.data;
   if (now < c.stalledUntil) return;
+  if (c.silenced.size > 0 && c.silenced.has(stream)) return;
   if (closed && c.skipClose.delete(stream)) return;
-  const frame = streamFrame(stream, klineEvent(kline, closed, now, c.micro), c.control.combined);
+  const frame = klineFrame(stream, kline, closed, now, c.micro, c.control.combined);
   ws.send(frame);
   if (closed && c.dupClose.delete(stream)) ws.send(frame);
 }
 
-type StreamFault = Exclude<Fault, { kind: "refuse" | "rest429" | "rest5xx" }>;
+/** The faults that act on each open connection alike. */
+export type StreamFault = Exclude<Fault, { kind: "refuse" | "rest429" | "rest5xx" | "listing" | "halt" | "resume" | "silent" }>;
 
 /** Applies a stream fault to one connection, at once. */
 export function applyStreamFault(ws: ServerWebSocket<Connection>, fault: StreamFault, clock: Clock): void {

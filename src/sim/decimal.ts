@@ -36,10 +36,20 @@ export function rescale(value: Decimal, scale: number): Decimal {
 
 /** `units × 10^-scale` written with 8 decimals, as Binance writes every kline decimal. */
 export function binanceDecimal(units: bigint | number, scale: number): string {
+  if (typeof units === "number" && Number.isSafeInteger(units) && scale >= 0 && scale <= 8) return _padded(units, scale);
   return formatDecimal(rescale({ units: BigInt(units), scale }, 8));
 }
 
 /** `value × parts / 1_000_000`, rounded down: a fraction of an amount without floats. */
 export function fractionOf(value: Decimal, partsPerMillion: number): Decimal {
   return { units: (value.units * BigInt(Math.round(partsPerMillion))) / 1_000_000n, scale: value.scale };
+}
+
+// --- internal ---
+
+/** `binanceDecimal` without BigInt when no digit is dropped (the hot path of every candle). */
+function _padded(units: number, scale: number): string {
+  const digits = Math.abs(units).toString().padStart(scale + 1, "0");
+  const cut = digits.length - scale;
+  return `${units < 0 ? "-" : ""}${digits.slice(0, cut)}.${digits.slice(cut).padEnd(8, "0")}`;
 }

@@ -1,12 +1,15 @@
-import type { Market } from "./market.ts";
+import type { Market, SymbolListing } from "./market.ts";
 import { symbolProfile } from "./symbols.ts";
 
 /** Binance's IP limit: request weight per minute. */
 export const REQUEST_WEIGHT_PER_MINUTE = 6000;
 
-/** `/api/v3/exchangeInfo`: every symbol (or `symbol=` / `symbols=[...]`) as TRADING. */
-export function exchangeInfo(params: URLSearchParams, market: Market, now: number): { status: number; body: unknown } {
-  let wanted: string[] = [...market.symbols];
+/**
+ * `/api/v3/exchangeInfo`: every listed symbol (or `symbol=` / `symbols=[...]`) with its
+ * status now (TRADING, HALT or BREAK); `weightLimit` is the REQUEST_WEIGHT it announces.
+ */
+export function exchangeInfo(params: URLSearchParams, market: Market, now: number, weightLimit = REQUEST_WEIGHT_PER_MINUTE): { status: number; body: unknown } {
+  let wanted: string[] | undefined;
   const one = params.get("symbol");
   const many = params.get("symbols");
   if (one !== null) wanted = [one];
@@ -19,41 +22,43 @@ export function exchangeInfo(params: URLSearchParams, market: Market, now: numbe
       return { status: 400, body: { code: -1100, msg: "Illegal characters found in parameter 'symbols'; legal range is '^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'." } };
     }
   }
-  if (wanted.some((s) => !market.has(s))) return { status: 400, body: { code: -1121, msg: "Invalid symbol." } };
+  if (wanted?.some((s) => !market.has(s))) return { status: 400, body: { code: -1121, msg: "Invalid symbol." } };
+  const listings = wanted ? wanted.map((s) => market.listing(s)!) : market.listings();
   return {
     status: 200,
     body: {
       timezone: "UTC",
       serverTime: now,
       rateLimits: [
-        { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: REQUEST_WEIGHT_PER_MINUTE },
+        { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: weightLimit },
         { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
         { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200_000 },
         { rateLimitType: "RAW_REQUESTS", interval: "MINUTE", intervalNum: 5, limit: 61_000 },
       ],
       exchangeFilters: [],
-      symbols: wanted.map(_symbolInfo),
+      symbols: listings.map(_symbolInfo),
     },
   };
 }
 
 // --- internal ---
 
-function _symbolInfo(symbol: string): Record<string, unknown> {
+function _symbolInfo(listing: SymbolListing): Record<string, unknown> {
+  const { symbol, status } = listing;
   const p = symbolProfile(symbol);
   const step = (decimals: number) => (10 ** -decimals).toFixed(8);
   return {
     symbol,
-    status: "TRADING",
-    baseAsset: p.baseAsset,
+    status,
+    baseAsset: listing.baseAsset,
     baseAssetPrecision: 8,
-    quoteAsset: p.quoteAsset,
+    quoteAsset: listing.quoteAsset,
     quotePrecision: 8,
     quoteAssetPrecision: 8,
     orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
     icebergAllowed: true,
     ocoAllowed: true,
-    isSpotTradingAllowed: true,
+    isSpotTradingAllowed: status !== "BREAK",
     isMarginTradingAllowed: false,
     filters: [
       { filterType: "PRICE_FILTER", minPrice: step(p.priceDecimals), maxPrice: "1000000.00000000", tickSize: step(p.priceDecimals) },

@@ -1,15 +1,21 @@
-import type { Server, ServerWebSocket } from "bun";
+import type { Server } from "bun";
 import { systemClock, type Clock } from "../clock.ts";
+import { UserError } from "../errors.ts";
 import { logger } from "../logger.ts";
 import type { Interval } from "../time/intervals.ts";
 import type { SimKline } from "./candles.ts";
-import { applyStreamFault, connectionFromUrl, deliverKline, overIncomingLimit, type Connection } from "./connection.ts";
-import { createFaultScheduler, describeFault, parseFaults, type Fault } from "./faults.ts";
+import { deliverKlines, type Connection } from "./connection.ts";
+import { createFaultActions } from "./fault-actions.ts";
+import { createFaultScheduler, parseFaults, type Fault } from "./faults.ts";
 import { createFeed } from "./feed.ts";
+import { createGate } from "./gate.ts";
+import { MAX_GENERATED_SYMBOLS, generateSymbols, type SymbolSpec } from "./generate.ts";
+import { createLimitReporter, type LimitCounts } from "./limits.ts";
 import { createMarket } from "./market.ts";
 import { loadReplay } from "./replay.ts";
-import { createRest } from "./rest.ts";
-import { handleControlFrame } from "./streams.ts";
+import { REQUEST_WEIGHT_PER_MINUTE, createRest } from "./rest.ts";
+import { createSocketHandlers, type SimSocket } from "./sockets.ts";
+import { symbolProfile } from "./symbols.ts";
 
 export type { SimKline } from "./candles.ts";
 export { simulatedKline } from "./candles.ts";
@@ -18,14 +24,24 @@ export { simulatedKline } from "./candles.ts";
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Binance pings every 20 s. */
 export const PING_INTERVAL_MS = 20_000;
+/** `GET` this path for `stats()` as JSON (not REST: no weight, no faults). */
+export const STATS_PATH = "/sim/stats";
 
 export interface ExchangeOptions {
   /** @default 0 (a free port) */
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
-  /** Symbols that exist (uppercase); any other is an invalid symbol. */
+  /** Symbols that exist (uppercase), all TRADING; any other is an invalid symbol. Ignored with `generate`. */
   symbols: string[];
+  /**
+   * Generate a whole market instead: this many TRADING symbols (BTCUSDT, ETHUSDT, … then
+   * generated names; quotes about 70 % USDT, 15 % FDUSD, 10 % BTC, 5 % others) plus about
+   * 3 % BREAK symbols without candles. Deterministic from the seed. @default undefined
+   */
+  generate?: number;
+  /** REQUEST_WEIGHT per minute of the REST API. @default REQUEST_WEIGHT_PER_MINUTE (6000) */
+  restWeightLimit?: number;
   /** Seed of the simulated market. @default 1 */
   seed?: number;
   /** Fault schedule (see `parseFaults`), counted from the start. */
@@ -38,8 +54,11 @@ export interface ExchangeOptions {
   pingIntervalMs?: number;
   /** Drives candles, pings, the day cut and the fault schedule. @default systemClock */
   clock?: Clock;
-  /** Where fired faults are reported. @default logger.withTag("simulate").info */
-  log?: (line: string) => void;
+  /**
+   * Where fired faults (level "info") and limit violations (level "warn") are reported.
+   * @default logger.withTag("simulate") at the level given
+   */
+  log?: (line: string, level?: "info" | "warn") => void;
 }
 
 export interface ExchangeStats {
@@ -47,11 +66,17 @@ export interface ExchangeStats {
   connections: number;
   openConnections: number;
   restRequests: number;
-  /** Faults fired, by kind. */
+  /** Faults fired (injected rest429 included), by kind. */
   faults: Record<string, number>;
+  /** Refusals by Binance's limits (see `LimitCounts`). */
+  limits: LimitCounts;
+  /** Stream subscriptions on the open connections, summed. */
+  streamsServed: number;
+  /** The most REST weight used in one UTC minute so far. */
+  peakWeightPerMinute: number;
 }
 
-/** A running simulated exchange. Fault methods act at once on the connections open now. */
+/** A running simulated exchange. Fault methods act at once (on the connections open now). */
 export interface Exchange {
   /** REST base, `http://HOST:PORT`. */
   url: string;
@@ -72,6 +97,14 @@ export interface Exchange {
   shutdown(): void;
   rest429(count: number): void;
   rest5xx(count: number): void;
+  /** Lists `symbol` (or a new generated USDT name) as TRADING now; the symbol, or undefined when nothing was done. */
+  listing(symbol?: string): string | undefined;
+  /** Halts `symbol` (or a deterministic USDT one, not the first) now; the symbol, or undefined. */
+  halt(symbol?: string): string | undefined;
+  /** Resumes a halted `symbol` now (undefined: the last halted); the symbol, or undefined. */
+  resume(symbol?: string): string | undefined;
+  /** Stops `stream` (or a deterministic subscribed one) on the connections open now; the stream, or undefined. */
+  silent(stream?: string): string | undefined;
   exchangeGap(symbol: string, interval: Interval, openTime: number): void;
   stats(): ExchangeStats;
 }
@@ -79,68 +112,46 @@ export interface Exchange {
 /** Starts the simulated Binance (streams and REST on one port). Bad faults or replay: UserError. */
 export async function startExchange(options: ExchangeOptions): Promise<Exchange> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? ((line: string) => logger.withTag("simulate").info(line));
+  const log = options.log ?? _defaultLog;
+  const seed = options.seed ?? 1;
   const schedule = options.faults ? parseFaults(options.faults) : undefined;
   const replay = options.replay ? await loadReplay(options.replay) : undefined;
-  const market = createMarket({ symbols: options.symbols, seed: options.seed ?? 1, replay, originTime: clock.now() });
-  const rest = createRest({ market, clock });
-  const feed = createFeed<ServerWebSocket<Connection>>({ market, clock, send: (ws, stream, k, closed) => deliverKline(ws, clock.now(), stream, k, closed) });
-  const open = new Set<ServerWebSocket<Connection>>();
-  const faultCounts: Record<string, number> = {};
+  const market = createMarket({ symbols: _initialSymbols(options, seed), seed, replay, originTime: clock.now() });
+  const limits = createLimitReporter(clock, (line) => log(line, "warn"));
+  const rest = createRest({ market, clock, weightLimit: options.restWeightLimit ?? REQUEST_WEIGHT_PER_MINUTE, onLimit: (kind, detail) => limits.hit(kind, detail) });
+  const feed = createFeed<SimSocket>({ market, clock, deliver: (ws, events) => deliverKlines(ws, clock.now(), events) });
+  const open = new Set<SimSocket>();
+  const faults = createFaultActions({ clock, log: (line) => log(line, "info"), rest, market, seed, open });
+  const apply = faults.apply;
   let connections = 0;
-  let refuseUntil = 0;
+  const gate = createGate({ clock, limits, refuseUntil: faults.refuseUntil });
+  const stats = (): ExchangeStats => ({
+    connections,
+    openConnections: open.size,
+    restRequests: rest.requests,
+    faults: faults.counts(),
+    limits: limits.counts(),
+    streamsServed: [...open].reduce((sum, ws) => sum + ws.data.control.streams.length, 0),
+    peakWeightPerMinute: rest.peakWeightPerMinute,
+  });
 
   const server: Server<Connection> = Bun.serve<Connection>({
     hostname: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
     fetch(request, srv) {
       const url = new URL(request.url);
-      if (url.pathname.startsWith("/api/")) return rest.handle(request, url);
-      const connection = connectionFromUrl(url, connections + 1, clock.now());
-      if (!connection) return new Response("Not Found", { status: 404 });
-      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade", { status: 400 });
-      if (clock.now() < refuseUntil) return new Response("Service Unavailable", { status: 503 });
+      if (url.pathname === STATS_PATH) return Response.json(stats());
+      const admission = gate.admit(request, url, connections + 1);
+      if (admission.kind === "answer") return admission.response;
+      if (admission.kind === "rest") return rest.handle(request, url);
+      if (!srv.upgrade(request, { data: admission.connection })) return new Response("Upgrade failed", { status: 400 });
       connections++;
-      return srv.upgrade(request, { data: connection }) ? undefined : new Response("Upgrade failed", { status: 400 });
+      return undefined;
     },
-    websocket: {
-      idleTimeout: 0,
-      sendPings: false,
-      open(ws) {
-        open.add(ws);
-        for (const stream of ws.data.control.streams) feed.add(stream, ws);
-        _startTimers(ws, clock, options.pingIntervalMs ?? PING_INTERVAL_MS, options.dayMs ?? DAY_MS);
-      },
-      message(ws, message) {
-        if (overIncomingLimit(ws.data, clock.now())) return ws.close(1008, "Too many requests");
-        if (typeof message !== "string") return;
-        const before = ws.data.control.streams;
-        const { reply, state } = handleControlFrame(ws.data.control, message);
-        ws.data.control = state;
-        for (const s of state.streams) if (!before.includes(s)) feed.add(s, ws);
-        for (const s of before) if (!state.streams.includes(s)) feed.remove(s, ws);
-        ws.send(JSON.stringify(reply));
-      },
-      ping(ws) {
-        if (overIncomingLimit(ws.data, clock.now())) ws.close(1008, "Too many requests");
-      },
-      close(ws) {
-        open.delete(ws);
-        for (const cancel of ws.data.cancels) cancel();
-        for (const stream of ws.data.control.streams) feed.remove(stream, ws);
-      },
-    },
+    websocket: createSocketHandlers({ clock, feed, limits, open, pingIntervalMs: options.pingIntervalMs ?? PING_INTERVAL_MS, dayMs: options.dayMs ?? DAY_MS }),
   });
 
-  const inject = (fault: Fault): void => {
-    faultCounts[fault.kind] = (faultCounts[fault.kind] ?? 0) + 1;
-    log(`fault ${describeFault(fault)} (${open.size} open connection${open.size === 1 ? "" : "s"})`);
-    if (fault.kind === "refuse") refuseUntil = clock.now() + fault.ms;
-    else if (fault.kind === "rest429") rest.inject429(fault.count);
-    else if (fault.kind === "rest5xx") rest.inject5xx(fault.count);
-    else for (const ws of [...open]) applyStreamFault(ws, fault, clock);
-  };
-  const scheduler = schedule && createFaultScheduler({ schedule, clock, fire: inject });
+  const scheduler = schedule && createFaultScheduler({ schedule, clock, fire: (fault) => void apply(fault) });
 
   const host = server.hostname ?? "127.0.0.1";
   const hostText = host.includes(":") ? `[${host}]` : host;
@@ -160,33 +171,42 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
       return stopping;
     },
     truth: (symbol, interval, openTime) => market.kline(symbol, interval, openTime),
-    inject,
-    drop: () => inject({ kind: "drop" }),
-    close: (code, reason) => inject(reason === undefined ? { kind: "close", code } : { kind: "close", code, reason }),
-    stall: (ms) => inject({ kind: "stall", ms }),
-    refuse: (ms) => inject({ kind: "refuse", ms }),
-    skipClose: () => inject({ kind: "skipclose" }),
-    dupClose: () => inject({ kind: "dupclose" }),
-    garbage: () => inject({ kind: "garbage" }),
-    shutdown: () => inject({ kind: "shutdown" }),
-    rest429: (count) => inject({ kind: "rest429", count }),
-    rest5xx: (count) => inject({ kind: "rest5xx", count }),
+    inject: (fault) => void apply(fault),
+    drop: () => void apply({ kind: "drop" }),
+    close: (code, reason) => void apply(reason === undefined ? { kind: "close", code } : { kind: "close", code, reason }),
+    stall: (ms) => void apply({ kind: "stall", ms }),
+    refuse: (ms) => void apply({ kind: "refuse", ms }),
+    skipClose: () => void apply({ kind: "skipclose" }),
+    dupClose: () => void apply({ kind: "dupclose" }),
+    garbage: () => void apply({ kind: "garbage" }),
+    shutdown: () => void apply({ kind: "shutdown" }),
+    rest429: (count) => void apply({ kind: "rest429", count }),
+    rest5xx: (count) => void apply({ kind: "rest5xx", count }),
+    listing: (symbol) => apply(symbol === undefined ? { kind: "listing" } : { kind: "listing", symbol }),
+    halt: (symbol) => apply(symbol === undefined ? { kind: "halt" } : { kind: "halt", symbol }),
+    resume: (symbol) => apply({ kind: "resume", symbol }),
+    silent: (stream) => apply(stream === undefined ? { kind: "silent" } : { kind: "silent", stream }),
     exchangeGap: (symbol, interval, openTime) => market.addGap(symbol, interval, openTime),
-    stats: () => ({ connections, openConnections: open.size, restRequests: rest.requests, faults: { ...faultCounts } }),
+    stats,
   };
 }
 
 // --- internal ---
 
-/** Server pings every `pingMs` (none while stalled) and the "day" cut after `dayMs`. */
-function _startTimers(ws: ServerWebSocket<Connection>, clock: Clock, pingMs: number, dayMs: number): void {
-  let cancelPing = () => {};
-  const ping = () => {
-    const now = clock.now();
-    if (now >= ws.data.stalledUntil) ws.ping(String(now));
-    cancelPing = clock.setTimeout(ping, pingMs);
-  };
-  cancelPing = clock.setTimeout(ping, pingMs);
-  ws.data.cancels.push(() => cancelPing());
-  ws.data.cancels.push(clock.setTimeout(() => ws.close(1001, ""), dayMs));
+function _defaultLog(line: string, level: "info" | "warn" = "info"): void {
+  logger.withTag("simulate")[level](line);
+}
+
+/** The symbols listed at the start: a generated market, or the names given, all TRADING. */
+function _initialSymbols(options: ExchangeOptions, seed: number): SymbolSpec[] {
+  if (options.generate === undefined) {
+    return [...new Set(options.symbols)].map((symbol) => {
+      const p = symbolProfile(symbol);
+      return { symbol, baseAsset: p.baseAsset, quoteAsset: p.quoteAsset, status: "TRADING" };
+    });
+  }
+  if (!Number.isInteger(options.generate) || options.generate < 1 || options.generate > MAX_GENERATED_SYMBOLS) {
+    throw new UserError(`generate: ${options.generate} symbols is not 1..${MAX_GENERATED_SYMBOLS}`);
+  }
+  return generateSymbols(options.generate, seed);
 }

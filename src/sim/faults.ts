@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import { formatDuration, parseDuration } from "../time/duration.ts";
+import { parseStreamName } from "./streams.ts";
 
 /** A fault the simulator can inject. Stream faults hit every connection open at that moment. */
 export type Fault =
@@ -13,7 +14,15 @@ export type Fault =
   | { kind: "garbage" }
   | { kind: "shutdown" }
   | { kind: "rest429"; count: number }
-  | { kind: "rest5xx"; count: number };
+  | { kind: "rest5xx"; count: number }
+  /** A new TRADING symbol (a generated USDT name when none is given). */
+  | { kind: "listing"; symbol?: string }
+  /** A TRADING symbol becomes HALT (a USDT one that is not the first when none is given). */
+  | { kind: "halt"; symbol?: string }
+  /** A HALT symbol trades again (the last one halted when none is given). */
+  | { kind: "resume"; symbol?: string }
+  /** One stream stops on the connections open now (one of the subscribed ones when none is given). */
+  | { kind: "silent"; stream?: string };
 
 export type FaultKind = Fault["kind"];
 
@@ -43,10 +52,19 @@ export const FAULTS_HELP = [
   "  shutdown      send serverShutdown, then close 1 s later",
   "  rest429:N     the next N REST requests get 429 with Retry-After: 1",
   "  rest5xx:N     the next N REST requests get 500, 502, 503",
+  "  listing[:SYM] a new TRADING symbol (default: a new generated USDT name); its first candle is the one containing AT, unknown (-1121) before",
+  "  halt[:SYM]    SYM becomes HALT (default: a USDT symbol, not the first): candles opening at or after AT do not exist",
+  "  resume[:SYM]  SYM trades again (default: the last one halted); candles exist again from the one containing AT",
+  "  silent[:STR]  stream STR (e.g. ethusdt@kline_1m; default: one of the subscribed) stops on the connections open now; a new",
+  "                connection or a new SUBSCRIBE to it delivers it again",
+  "The symbol or stream picked is logged. Limits are always on (a warning line each): URL over 8000 chars 414, over 1024",
+  "streams 400 (or error + close 1008 by SUBSCRIBE), over 300 connection attempts in 5 min 429, over 5 messages/s close 1008,",
+  "REST weight over --rest-weight a minute 429 + Retry-After, then any request before it 418 (a 2 min ban). GET /sim/stats counts them.",
   "Example: drop@30s,stall:10s@1m,refuse:20s@2m,close:1008@3m,skipclose@4m,dupclose@5m,garbage@6m,rest429:3@7m,rest5xx:2@7m30s,shutdown@8m,every:10m",
+  "         listing@1m,halt:ETHUSDT@2m,resume:ETHUSDT@4m,silent:btcusdt@kline_1m@5m",
 ].join("\n");
 
-const FAULT_KINDS = ["drop", "close", "stall", "refuse", "skipclose", "dupclose", "garbage", "shutdown", "rest429", "rest5xx"] as const;
+const FAULT_KINDS = ["drop", "close", "stall", "refuse", "skipclose", "dupclose", "garbage", "shutdown", "rest429", "rest5xx", "listing", "halt", "resume", "silent"] as const;
 
 /**
  * Parses `drop@30s,stall:10s@1m,close:1008@3m,rest429:3@7m,every:10m`. A bad item is a
@@ -86,6 +104,12 @@ export function describeFault(fault: Fault): string {
     case "rest429":
     case "rest5xx":
       return `${fault.kind}:${fault.count}`;
+    case "listing":
+    case "halt":
+    case "resume":
+      return fault.symbol === undefined ? fault.kind : `${fault.kind}:${fault.symbol}`;
+    case "silent":
+      return fault.stream === undefined ? fault.kind : `silent:${fault.stream}`;
     default:
       return fault.kind;
   }
@@ -134,6 +158,7 @@ export function createFaultScheduler(options: FaultSchedulerOptions): { stop(): 
 
 function _fault(head: string, item: string): Fault {
   const [kindText = "", arg, extra] = head.split(":");
+  if (arg === "") throw _bad(item, `${kindText} has an empty argument`);
   const kind = kindText.toLowerCase() as FaultKind;
   if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw _bad(item, `unknown fault "${kindText}"`);
   if (extra !== undefined) throw _bad(item, "one argument at most");
@@ -153,6 +178,18 @@ function _fault(head: string, item: string): Fault {
       if (!Number.isInteger(count) || count < 1) throw _bad(item, `${kind} needs a count of requests, like ${kind}:3@1m`);
       return { kind, count };
     }
+    case "listing":
+    case "halt":
+    case "resume": {
+      if (arg === undefined) return { kind };
+      const symbol = arg.toUpperCase();
+      if (!/^[A-Z0-9]{2,20}$/.test(symbol)) throw _bad(item, `"${arg}" is not a symbol; write ${kind}:ETHUSDT@1m`);
+      return { kind, symbol };
+    }
+    case "silent":
+      if (arg === undefined) return { kind };
+      if (!parseStreamName(arg)) throw _bad(item, `"${arg}" is not a kline stream; write silent:ethusdt@kline_1m@1m`);
+      return { kind, stream: arg };
     default:
       if (arg !== undefined) throw _bad(item, `${kind} takes no argument`);
       return { kind };

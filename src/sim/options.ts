@@ -2,6 +2,7 @@ import { parseList } from "../commands/_args.ts";
 import { UserError } from "../errors.ts";
 import { parseDuration } from "../time/duration.ts";
 import type { ExchangeOptions } from "./exchange.ts";
+import { MAX_GENERATED_SYMBOLS } from "./generate.ts";
 import { parseFaults } from "./faults.ts";
 
 /** `resilience simulate` flags, as citty hands them over (strings). */
@@ -9,6 +10,10 @@ export interface SimulateArgs {
   port?: string;
   host?: string;
   symbol?: string;
+  /** A generated market of N TRADING symbols (exclusive with `symbol`). */
+  symbols?: string;
+  /** REQUEST_WEIGHT per minute. */
+  restWeight?: string;
   faults?: string;
   replay?: string;
   seed?: string;
@@ -26,6 +31,11 @@ export function resolveSimulateArgs(args: SimulateArgs): ExchangeOptions {
   const bad = symbols.find((s) => !/^[A-Z0-9]{2,20}$/.test(s));
   if (bad) throw new UserError(`--symbol: "${bad}" is not a symbol; give names like BTCUSDT,ETHUSDT`);
   const options: ExchangeOptions = { port, host: args.host ?? "127.0.0.1", symbols: [...new Set(symbols)] };
+  if (args.symbols !== undefined) {
+    if (args.symbol !== undefined) throw new UserError("--symbol and --symbols: give one, a list of names or a number of generated symbols");
+    options.generate = _wholeNumber(args.symbols, "--symbols", 1, MAX_GENERATED_SYMBOLS, "--symbols 1500");
+  }
+  if (args.restWeight !== undefined) options.restWeightLimit = _wholeNumber(args.restWeight, "--rest-weight", 1, 1_000_000, "--rest-weight 6000");
   if (args.seed !== undefined) {
     const seed = Number(args.seed);
     if (!/^\d{1,15}$/.test(args.seed.trim())) throw new UserError(`--seed: "${args.seed}" is not a whole number; give e.g. --seed 42`);
@@ -42,4 +52,12 @@ export function resolveSimulateArgs(args: SimulateArgs): ExchangeOptions {
     options.dayMs = dayMs;
   }
   return options;
+}
+
+// --- internal ---
+
+function _wholeNumber(text: string, flag: string, min: number, max: number, example: string): number {
+  const value = Number(text.trim());
+  if (!/^\d{1,9}$/.test(text.trim()) || value < min || value > max) throw new UserError(`${flag}: "${text}" is not a whole number from ${min} to ${max}; give e.g. ${example}`);
+  return value;
 }

@@ -6,13 +6,18 @@
 /** A 32-bit hash of any number of integers (murmur3's finalizer after each word). */
 export function hash32(...parts: number[]): number {
   let h = 0x9e3779b9;
-  for (const part of parts) {
-    const lo = part >>> 0;
-    const hi = Math.floor(part / 4_294_967_296) >>> 0;
-    h = _fmix(h ^ lo);
-    h = _fmix((h + 0x7f4a7c15) ^ hi);
-  }
+  for (const part of parts) h = hashStep(h, part);
   return h;
+}
+
+/**
+ * One more word into a hash: `hashStep(hash32(...parts), x) === hash32(...parts, x)`, so
+ * a hot loop can hash its fixed prefix once.
+ */
+export function hashStep(state: number, part: number): number {
+  const lo = part >>> 0;
+  const hi = Math.floor(part / 4_294_967_296) >>> 0;
+  return _fmix((_fmix(state ^ lo) + 0x7f4a7c15) ^ hi);
 }
 
 /** A number in [0, 1) from the coordinates. */
@@ -32,10 +37,15 @@ export function hashText(text: string): number {
  * by smoothstep, whose slope never exceeds 1.5 per unit of `x`.
  */
 export function valueNoise(x: number, ...key: number[]): number {
+  return valueNoiseAt(hash32(...key), x);
+}
+
+/** `valueNoise(x, ...key)` from `state = hash32(...key)`, for hot loops. */
+export function valueNoiseAt(state: number, x: number): number {
   const i = Math.floor(x);
   const f = x - i;
-  const a = hash01(...key, i);
-  const b = hash01(...key, i + 1);
+  const a = hashStep(state, i) / 4_294_967_296;
+  const b = hashStep(state, i + 1) / 4_294_967_296;
   return a + (b - a) * f * f * (3 - 2 * f);
 }
 

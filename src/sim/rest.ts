@@ -3,6 +3,7 @@ import { candleOpenAt, isInterval, nextOpenTime, previousOpenTime, type Interval
 import type { SimKline } from "./candles.ts";
 import type { Market } from "./market.ts";
 import { REQUEST_WEIGHT_PER_MINUTE, exchangeInfo } from "./exchange-info.ts";
+import { createWeightMeter } from "./rest-weight.ts";
 
 export { REQUEST_WEIGHT_PER_MINUTE };
 
@@ -13,6 +14,10 @@ export const KLINES_MAX_LIMIT = 1000;
 export interface RestOptions {
   market: Market;
   clock: Clock;
+  /** REQUEST_WEIGHT per minute. @default REQUEST_WEIGHT_PER_MINUTE */
+  weightLimit?: number;
+  /** Called for each real limit refusal (429 over the weight, 418 during a Retry-After or a ban). */
+  onLimit?: (kind: "rest429" | "rest418", detail: string) => void;
 }
 
 /** The REST side of the simulated exchange, with its own fault queue. */
@@ -24,20 +29,29 @@ export interface Rest {
   inject5xx(count: number): void;
   /** Requests handled so far. */
   readonly requests: number;
+  /** The most weight any minute has used so far. */
+  readonly peakWeightPerMinute: number;
 }
 
-/** `/api/v3/ping`, `/api/v3/time`, `/api/v3/exchangeInfo`, `/api/v3/klines` (and uiKlines). */
+/**
+ * `/api/v3/ping`, `/api/v3/time`, `/api/v3/exchangeInfo`, `/api/v3/klines` (and uiKlines),
+ * behind Binance's weight limit (see `createWeightMeter`); every answer carries
+ * `X-MBX-USED-WEIGHT-1M`.
+ */
 export function createRest(options: RestOptions): Rest {
   const { market, clock } = options;
+  const limit = options.weightLimit ?? REQUEST_WEIGHT_PER_MINUTE;
+  const meter = createWeightMeter(limit);
   let requests = 0;
   let pending429 = 0;
   let pending5xx = 0;
   let served5xx = 0;
-  let weightMinute = -1;
-  let weight = 0;
   return {
     get requests() {
       return requests;
+    },
+    get peakWeightPerMinute() {
+      return meter.peak;
     },
     inject429(count) {
       pending429 += count;
@@ -48,22 +62,26 @@ export function createRest(options: RestOptions): Rest {
     handle(request, url) {
       requests++;
       const now = clock.now();
-      const minute = Math.floor(now / 60_000);
-      if (minute !== weightMinute) [weightMinute, weight] = [minute, 0];
-      weight += WEIGHTS[url.pathname] ?? 1;
-      const headers = { "x-mbx-used-weight": String(weight), "x-mbx-used-weight-1m": String(weight) };
-      const injected = pending429 > 0;
-      if (injected || weight > REQUEST_WEIGHT_PER_MINUTE) {
-        if (injected) pending429--;
-        const retryAfter = injected ? 1 : Math.ceil(((minute + 1) * 60_000 - now) / 1000);
-        return _json(429, { code: -1003, msg: `Too much request weight used; current limit is ${REQUEST_WEIGHT_PER_MINUTE} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.` }, { ...headers, "retry-after": String(retryAfter) });
+      const verdict = meter.charge(now, WEIGHTS[url.pathname] ?? 1);
+      const headers = { "x-mbx-used-weight": String(verdict.used), "x-mbx-used-weight-1m": String(verdict.used) };
+      if (verdict.kind === "418") {
+        options.onLimit?.("rest418", `${url.pathname} ${verdict.newBan ? "ignored a pending Retry-After: IP banned for" : "during the IP ban, left"} ${verdict.retryAfterS} s`);
+        const msg = `Way too much request weight used; IP banned until ${verdict.until}. Please use WebSocket Streams for live updates to avoid bans.`;
+        return _json(418, { code: -1003, msg }, { ...headers, "retry-after": String(verdict.retryAfterS) });
+      }
+      if (verdict.kind === "429") options.onLimit?.("rest429", `${verdict.used}/${limit} weight this minute (${url.pathname}); Retry-After ${verdict.retryAfterS} s`);
+      if (verdict.kind === "429" || pending429 > 0) {
+        if (verdict.kind !== "429") pending429--;
+        const retryAfter = verdict.kind === "429" ? verdict.retryAfterS : 1;
+        const msg = `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`;
+        return _json(429, { code: -1003, msg }, { ...headers, "retry-after": String(retryAfter) });
       }
       if (pending5xx > 0) {
         pending5xx--;
         return _serverError(served5xx++, headers);
       }
       const micro = (request.headers.get("x-mbx-time-unit") ?? "").toUpperCase() === "MICROSECOND";
-      const answer = _route(url, market, now, micro);
+      const answer = _route(url, market, now, micro, limit);
       return _json(answer.status, answer.body, headers);
     },
   };
@@ -81,14 +99,14 @@ const WEIGHTS: Record<string, number> = {
 
 type Answer = { status: number; body: unknown };
 
-function _route(url: URL, market: Market, now: number, micro: boolean): Answer {
+function _route(url: URL, market: Market, now: number, micro: boolean, weightLimit: number): Answer {
   switch (url.pathname) {
     case "/api/v3/ping":
       return { status: 200, body: {} };
     case "/api/v3/time":
       return { status: 200, body: { serverTime: now } };
     case "/api/v3/exchangeInfo":
-      return exchangeInfo(url.searchParams, market, now);
+      return exchangeInfo(url.searchParams, market, now, weightLimit);
     case "/api/v3/klines":
     case "/api/v3/uiKlines":
       return _klines(url.searchParams, market, now, micro);
@@ -123,7 +141,11 @@ function _klines(params: URLSearchParams, market: Market, now: number, micro: bo
   };
 }
 
-/** Candles opening in [start, min(end, now)], oldest first; without start, the last `limit`. */
+/**
+ * Candles opening in [start, min(end, now)], oldest first; without start, the last `limit`.
+ * Stretches where the symbol did not trade (before its listing, during a halt) are
+ * skipped at once, so a startTime of 0 starts at the listing.
+ */
 function _range(market: Market, symbol: string, interval: Interval, now: number, start: number | undefined, end: number | undefined, limit: number): SimKline[] {
   const last = candleOpenAt(interval, Math.min(end ?? now, now));
   const rows: SimKline[] = [];
@@ -131,13 +153,17 @@ function _range(market: Market, symbol: string, interval: Interval, now: number,
   if (start !== undefined) {
     let t = candleOpenAt(interval, start);
     if (t < start) t = nextOpenTime(interval, t);
-    for (let steps = 0; t <= last && rows.length < limit && steps < guard; steps++, t = nextOpenTime(interval, t)) {
+    for (let steps = 0; rows.length < limit && steps < guard; steps++, t = nextOpenTime(interval, t)) {
+      t = market.nextTradingOpen(symbol, interval, t);
+      if (t > last) break;
       const k = market.live(symbol, interval, t, now);
       if (k) rows.push(k);
     }
     return rows;
   }
   for (let steps = 0, t = last; rows.length < limit && steps < guard; steps++, t = previousOpenTime(interval, t)) {
+    t = market.previousTradingOpen(symbol, interval, t);
+    if (t === -Infinity) break;
     const k = market.live(symbol, interval, t, now);
     if (k) rows.push(k);
   }

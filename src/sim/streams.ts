@@ -48,6 +48,21 @@ export function klineEvent(k: SimKline, closed: boolean, eventTime: number, micr
   };
 }
 
+/**
+ * `streamFrame(stream, klineEvent(k, closed, eventTime, micro), combined)` written
+ * directly, byte for byte the same: the hot path of every kline sent. Names go through
+ * JSON.stringify; the decimals are plain decimal strings.
+ */
+export function klineFrame(stream: string, k: SimKline, closed: boolean, eventTime: number, micro: boolean, combined: boolean): string {
+  const t = (ms: number) => (micro ? ms * 1000 : ms);
+  const s = JSON.stringify(k.symbol);
+  const body =
+    `{"e":"kline","E":${t(eventTime)},"s":${s},"k":{"t":${t(k.openTime)},"T":${t(k.closeTime)},"s":${s},"i":${JSON.stringify(k.interval)},` +
+    `"f":${k.firstTradeId},"L":${k.lastTradeId},"o":"${k.open}","c":"${k.close}","h":"${k.high}","l":"${k.low}","v":"${k.volume}",` +
+    `"n":${k.trades},"x":${closed},"q":"${k.quoteVolume}","V":"${k.takerBuyBase}","Q":"${k.takerBuyQuote}","B":"0"}}`;
+  return combined ? `{"stream":${JSON.stringify(stream)},"data":${body}}` : body;
+}
+
 /** The text frame for `payload` on `stream`: bare, or wrapped on combined connections. */
 export function streamFrame(stream: string, payload: unknown, combined: boolean): string {
   return JSON.stringify(combined ? { stream, data: payload } : payload);
@@ -70,12 +85,17 @@ export interface ControlResult {
   reply: Record<string, unknown>;
   /** The state after the request (the same object when nothing changed). */
   state: ControlState;
+  /** Close the connection after the reply (a limit was broken). */
+  close?: { code: number; reason: string };
 }
 
 const METHODS = ["SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY"];
 
-/** Answers one control frame as Binance does, success or error. Pure. */
-export function handleControlFrame(state: ControlState, text: string): ControlResult {
+/**
+ * Answers one control frame as Binance does, success or error. A SUBSCRIBE that would
+ * take the connection past `maxStreams` is refused and closes it (1008). Pure.
+ */
+export function handleControlFrame(state: ControlState, text: string, maxStreams = Infinity): ControlResult {
   let request: unknown;
   try {
     request = JSON.parse(text);
@@ -96,7 +116,11 @@ export function handleControlFrame(state: ControlState, text: string): ControlRe
     case "UNSUBSCRIBE": {
       if (!list.every((p) => typeof p === "string")) return _error(state, 2, "Invalid request: stream names must be strings", id);
       const names = list as string[];
-      const streams = method === "SUBSCRIBE" ? [...state.streams, ...names.filter((n, i) => !state.streams.includes(n) && names.indexOf(n) === i)] : state.streams.filter((s) => !names.includes(s));
+      const streams = method === "SUBSCRIBE" ? _added(state.streams, names) : state.streams.filter((s) => !names.includes(s));
+      if (streams.length > maxStreams) {
+        const refused = _error(state, 2, `Invalid request: too many streams: ${streams.length} requested, at most ${maxStreams} per connection`, id);
+        return { ...refused, close: { code: 1008, reason: "Too many streams" } };
+      }
       return { reply: { result: null, id }, state: { ...state, streams } };
     }
     case "LIST_SUBSCRIPTIONS":
@@ -118,6 +142,18 @@ export function handleControlFrame(state: ControlState, text: string): ControlRe
 }
 
 // --- internal ---
+
+/** `current` plus the new names of `names`, once each, in order. */
+function _added(current: string[], names: string[]): string[] {
+  const seen = new Set(current);
+  const out = [...current];
+  for (const n of names) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    out.push(n);
+  }
+  return out;
+}
 
 function _validId(id: unknown): boolean {
   if (id === null) return true;

@@ -26,6 +26,9 @@ describe("parseFaults", () => {
     ["close@0s", [{ kind: "close", code: 1000 }]],
     ["rest429@1s", [{ kind: "rest429", count: 1 }]],
     ["STALL:1m30s@0", [{ kind: "stall", ms: 90_000 }]],
+    ["listing@1m,halt:ethusdt@2m,resume:ETHUSDT@3m,listing:NEWUSDT@4m", [{ kind: "listing" }, { kind: "halt", symbol: "ETHUSDT" }, { kind: "resume", symbol: "ETHUSDT" }, { kind: "listing", symbol: "NEWUSDT" }]],
+    ["halt@1s,resume@2s", [{ kind: "halt" }, { kind: "resume" }]],
+    ["silent@1s,silent:ethusdt@kline_1m@2s", [{ kind: "silent" }, { kind: "silent", stream: "ethusdt@kline_1m" }]],
   ] as [string, Fault[]][])("%s", (spec, faults) => {
     expect(parseFaults(spec).items.map((i) => i.fault)).toEqual(faults);
   });
@@ -38,6 +41,9 @@ describe("parseFaults", () => {
     ["close:1006@1m", "close needs a code a server may send"],
     ["close:abc@1m", "close needs a code"],
     ["rest429:0@1m", "rest429 needs a count"],
+    ["halt:@1m", "halt has an empty argument"],
+    ["listing:BTC-USDT@1m", '"BTC-USDT" is not a symbol'],
+    ["silent:ethusdt@depth@1m", '"ethusdt@depth" is not a kline stream'],
     ["drop:5@1m", "drop takes no argument"],
     ["stall:1s:2s@1m", "one argument at most"],
     ["every:0s,drop@1s", "every needs a duration above 0"],
@@ -54,6 +60,15 @@ describe("parseFaults", () => {
     expect((error as Error).message).toContain(message);
     expect((error as Error).message).not.toContain("\n");
   });
+});
+
+test.each([
+  [{ kind: "listing" }, "listing"],
+  [{ kind: "halt", symbol: "ETHUSDT" }, "halt:ETHUSDT"],
+  [{ kind: "silent", stream: "btcusdt@kline_1s" }, "silent:btcusdt@kline_1s"],
+] as [Fault, string][])("describeFault(%j) is %s, which parses back", (fault, text) => {
+  expect(describeFault(fault)).toBe(text);
+  expect(parseFaults(`${text}@1s`).items[0]!.fault).toEqual(fault);
 });
 
 describe("createFaultScheduler", () => {

@@ -62,7 +62,48 @@ describe("resilience simulate", () => {
     }
   });
 
+  test("--symbols N serves a generated market, --rest-weight its limit; /sim/stats counts refusals and a warning is printed", async () => {
+    const child = spawnSimulate(["--port", "0", "--symbols", "200", "--rest-weight", "40", "--faults", "halt:ETHUSDT@0s"]);
+    try {
+      const { line, after, rest } = await firstLine(child.stdout);
+      const url = line.slice("listening on ".length);
+      const faults = async () => ((await (await fetch(`${url}/sim/stats`)).json()) as { faults: Record<string, number> }).faults;
+      for (let i = 0; i < 100 && (await faults()).halt !== 1; i++) await Bun.sleep(10);
+      const info = (await (await fetch(`${url}/api/v3/exchangeInfo`)).json()) as { rateLimits: { limit: number }[]; symbols: { symbol: string; status: string }[] };
+      expect(info.rateLimits[0]!.limit).toBe(40);
+      expect(info.symbols).toHaveLength(206);
+      expect(info.symbols.slice(0, 3).map((s) => [s.symbol, s.status])).toEqual([["BTCUSDT", "TRADING"], ["ETHUSDT", "HALT"], ["BNBUSDT", "TRADING"]]);
+      expect(info.symbols.filter((s) => s.status === "BREAK")).toHaveLength(6);
+      expect((await fetch(`${url}/api/v3/exchangeInfo?symbol=BTCUSDT`)).status).toBe(200);
+      const refused = await fetch(`${url}/api/v3/ping`);
+      expect(refused.status).toBe(429);
+      const stats = (await (await fetch(`${url}/sim/stats`)).json()) as { limits: Record<string, number>; peakWeightPerMinute: number; faults: Record<string, number> };
+      expect(stats.limits).toEqual({ uri414: 0, tooManyStreams: 0, attempts429: 0, messages1008: 0, rest429: 1, rest418: 0 });
+      expect(stats.peakWeightPerMinute).toBe(41);
+      expect(stats.faults).toEqual({ halt: 1 });
+      let text = after;
+      const decoder = new TextDecoder();
+      const deadline = Date.now() + 5000;
+      while (!text.includes("limit rest429") && Date.now() < deadline) {
+        const { value, done } = await rest.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+      expect(text).toMatch(/WARN.*limit rest429: 41\/40 weight this minute \(\/api\/v3\/ping\); Retry-After \d+ s/);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   test.each([
+    [["--symbols", "0"], '--symbols: "0" is not a whole number from 1 to 20000'],
+    [["--symbols", "many"], '--symbols: "many" is not a whole number'],
+    [["--symbols", "10", "--symbol", "BTCUSDT"], "--symbol and --symbols: give one"],
+    [["--rest-weight", "-5"], '--rest-weight: "-5" is not a whole number'],
+    [["--faults", "halt:BTC-USDT@1m"], '"BTC-USDT" is not a symbol'],
+    [["--faults", "silent:BTCUSDT@kline_1m@1m"], '"BTCUSDT@kline_1m" is not a kline stream'],
     [["--faults", "drop@30s,nope@1m"], '--faults: bad item "nope@1m"'],
     [["--port", "99999"], '--port: "99999" is not a port'],
     [["--symbol", "BTC-USDT"], '--symbol: "BTC-USDT" is not a symbol'],

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { handleControlFrame, parseStreamName, type ControlState } from "../../src/sim/streams.ts";
+import { liveKline, simulatedKline } from "../../src/sim/candles.ts";
+import { handleControlFrame, klineEvent, klineFrame, parseStreamName, streamFrame, type ControlState } from "../../src/sim/streams.ts";
 import { nextEventTime } from "../../src/sim/feed.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -43,6 +44,31 @@ describe("handleControlFrame", () => {
     const result = handleControlFrame(empty, text);
     expect(result.reply).toEqual(reply);
     expect(result.state).toBe(empty);
+  });
+});
+
+describe("limits and the hot path", () => {
+  test("a SUBSCRIBE past maxStreams is refused, changes nothing and asks for close 1008; up to it is fine", () => {
+    const two: ControlState = { streams: ["a@kline_1m", "b@kline_1m"], combined: false };
+    const ok = handleControlFrame(two, JSON.stringify({ method: "SUBSCRIBE", params: ["b@kline_1m", "c@kline_1m"], id: 1 }), 3);
+    expect([ok.state.streams.length, ok.close]).toEqual([3, undefined]);
+    const over = handleControlFrame(two, JSON.stringify({ method: "SUBSCRIBE", params: ["c@kline_1m", "d@kline_1m"], id: 2 }), 3);
+    expect(over.state).toBe(two);
+    expect(over.reply).toEqual({ error: { code: 2, msg: "Invalid request: too many streams: 4 requested, at most 3 per connection" }, id: 2 });
+    expect(over.close).toEqual({ code: 1008, reason: "Too many streams" });
+  });
+
+  test.each([
+    [false, false, false],
+    [true, true, true],
+    [false, true, true],
+    [true, false, false],
+  ])("klineFrame is byte for byte streamFrame(klineEvent(...)) (micro %p, combined %p, closed %p)", (micro, combined, closed) => {
+    for (const [symbol, t] of [["BTCUSDT", T0], ["PEPEUSDT", T0 + 61_000], ["1000ZOKAFDUSD", T0 + 3_600_000]] as const) {
+      const k = liveKline(simulatedKline(3, symbol, "1m", t), t + 20_000);
+      const stream = `${symbol.toLowerCase()}@kline_1m`;
+      expect(klineFrame(stream, k, closed, t + 20_000, micro, combined)).toBe(streamFrame(stream, klineEvent(k, closed, t + 20_000, micro), combined));
+    }
   });
 });
 
