@@ -22,6 +22,12 @@ export const REOPEN_FLAGS = constants.O_RDWR | constants.O_APPEND;
 const TAIL_BYTES = 64 * 1024;
 const NL = 0x0a;
 
+/** A formatted row, with its line ending, and its open time. */
+export interface HeldRow {
+  line: string;
+  openTime: number;
+}
+
 /** The newest whole line on disk (a row, or the header when there is no row yet). */
 export interface CsvTail {
   /** Bytes up to and including that line: the rows counted as written. */
