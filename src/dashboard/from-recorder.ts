@@ -1,3 +1,4 @@
+import type { RestBudgetSnapshot } from "../exchange/rest-budget.ts";
 import type { RecorderCounters, StreamStats } from "../supervisor/recorder-state.ts";
 import type { DashboardSnapshot, LogEntry } from "./snapshot.ts";
 
@@ -8,14 +9,23 @@ export interface RecorderView {
   staleAfterMs: number;
   counters: RecorderCounters;
   streams: StreamStats[];
-  selected: number;
+  /** Index into `streams` of the selected stream, when no `DashboardView` picks it. @default 0 */
+  selected?: number;
+  /** The connection pool; absent: not shown. */
+  connections?: { open: number; total: number };
+  /** The shared REST budget; absent: not shown. */
+  rest?: RestBudgetSnapshot;
   log: LogEntry[];
   alerts: { sent: number; queued: number; failed: number };
   utf8: boolean;
   colour: boolean;
 }
 
-/** The dashboard's snapshot of the recorder (pure; read once per frame, never on the message path). */
+/**
+ * The dashboard's snapshot of the recorder (pure; read once per frame, never on the
+ * message path). One small object per stream; the recent candles are shared, not copied
+ * (the frame is rendered at once), so thousands of streams stay cheap.
+ */
 export function dashboardSnapshot(view: RecorderView): DashboardSnapshot {
   const c = view.counters;
   const silentMs = c.lastMessageAt === undefined ? 0 : view.now - c.lastMessageAt;
@@ -42,9 +52,12 @@ export function dashboardSnapshot(view: RecorderView): DashboardSnapshot {
       lastClosedOpenTime: s.lastCandle ?? null,
       backfilled: s.backfilled,
       exchangeGaps: s.exchangeGaps,
-      recent: s.recent.map((k) => ({ openTime: k.openTime, open: k.open, high: k.high, low: k.low, close: k.close, volume: k.volume })),
+      recent: s.recent,
+      retiredAt: s.retiredAt ?? null,
+      backfilling: s.backfilling,
+      held: s.held,
     })),
-    selected: view.streams.length === 0 ? 0 : view.selected % view.streams.length,
+    selected: view.streams.length === 0 ? 0 : (view.selected ?? 0) % view.streams.length,
     counters: {
       reconnectsReactive: c.reactiveReconnects,
       reconnectsProactive: c.proactiveRestarts,
@@ -56,6 +69,8 @@ export function dashboardSnapshot(view: RecorderView): DashboardSnapshot {
       csvBytes: view.streams.reduce((n, s) => n + s.csvBytes, 0),
       lastFsyncAt: view.streams.reduce<number | null>((t, s) => (s.lastSyncAt !== undefined && (t === null || s.lastSyncAt > t) ? s.lastSyncAt : t), null),
     },
+    ...(view.connections ? { connections: view.connections } : {}),
+    ...(view.rest ? { rest: view.rest } : {}),
     log: view.log,
     utf8: view.utf8,
     colour: view.colour,

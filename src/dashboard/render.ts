@@ -1,9 +1,11 @@
 import { formatDuration } from "../time/duration.ts";
 import { renderCandleSection } from "./candle-section.ts";
-import { alignDecimals, compareDecimals, formatAge, formatBytes, formatClock, formatCount, formatOpenTime } from "./format.ts";
-import type { DashboardSnapshot, DashboardStream, LogLevel } from "./snapshot.ts";
+import { formatAge, formatBytes, formatClock, formatCount } from "./format.ts";
+import { ASCII_GLYPHS, UTF8_GLYPHS, type Glyphs } from "./glyphs.ts";
+import type { DashboardSnapshot, LogLevel } from "./snapshot.ts";
+import { rankStreams, type RankedStreams } from "./stream-state.ts";
+import { renderStreamSummary, renderStreamTable, selectedIndex } from "./stream-table.ts";
 import { joinLine, lineWidth, seg, spread, toAnsi, truncate, type Line, type Segment, type Style } from "./styled-line.ts";
-import { renderTable } from "./table.ts";
 
 /** The layout is designed for 80x24 and up; smaller terminals get it clipped. */
 export const MIN_COLUMNS = 80;
@@ -14,42 +16,36 @@ const LONG_DATES_MIN_COLUMNS = 100;
 /**
  * The dashboard as exactly `rows` lines of at most `columns` visible columns each (ANSI
  * colour codes aside). Pure: the same snapshot and size always give the same lines, so
- * the terminal loop can skip a redraw when nothing changed.
+ * the terminal loop can skip a redraw when nothing changed. The stream table shows only
+ * the rows that fit, so thousands of streams cost one sort and a screenful of cells.
  */
 export function renderDashboard(snapshot: DashboardSnapshot, columns: number, rows: number): string[] {
-  const width = Math.max(1, Math.floor(columns));
+  const v = _view(snapshot, columns);
   const height = Math.max(1, Math.floor(rows));
-  const v: _View = { s: snapshot, width, g: snapshot.utf8 ? UTF8 : ASCII, longDates: width >= LONG_DATES_MIN_COLUMNS };
+  const layout = _layout(v, height);
+  const { width } = v;
 
-  const top = [_header(v), _status(v)];
-  const counters = _counters(v);
-  const footer = _footer(v);
-  // Header, streams header, candle title + header, counters, log title, footer.
-  const fixed = top.length + 1 + 2 + counters.length + 1 + 1;
-  const spacing = height - fixed >= 4 + 6 ? 4 : 0;
-  let free = Math.max(0, height - fixed - spacing);
-  const streamRows = Math.min(snapshot.streams.length || 1, Math.max(1, Math.floor(free * 0.35)), free);
-  free -= streamRows;
-  const selected = _selectedStream(snapshot);
-  const candleRows = Math.min(selected?.recent.length ?? 0, Math.max(free > 2 ? 3 : free, Math.ceil(free * 0.6)));
-  const logRows = free - candleRows;
-
-  const blank = spacing > 0 ? [[]] : [];
+  const blank = layout.spacing > 0 ? [[]] : [];
   const body: Line[] = [
-    ...top,
+    ...layout.top,
     ...blank,
-    ..._streams(v, streamRows),
+    ...renderStreamTable(snapshot, v.ranked, layout.streamRows, { width, glyphs: v.g, longDates: v.longDates }),
     ...blank,
-    ...renderCandleSection(selected, candleRows, { width, utf8: snapshot.utf8, longDates: v.longDates }),
+    ...renderCandleSection(snapshot.streams[selectedIndex(snapshot)], layout.candleRows, { width, utf8: snapshot.utf8, longDates: v.longDates }),
     ...blank,
-    ...counters,
+    ...layout.counters,
     ...blank,
-    ..._log(v, logRows),
+    ..._log(v, layout.logRows),
   ];
   const lines = body.slice(0, height - 1);
   while (lines.length < height - 1) lines.push([]);
-  lines.push(footer);
+  lines.push(_footer(v, snapshot.streams.length > layout.streamRows));
   return lines.slice(-height).map((line) => toAnsi(line, width, snapshot.colour ?? true));
+}
+
+/** How many streams the table shows at this terminal size: one page for PgUp/PgDn. */
+export function streamTableRows(snapshot: DashboardSnapshot, columns: number, rows: number): number {
+  return _layout(_view(snapshot, columns), Math.max(1, Math.floor(rows))).streamRows;
 }
 
 // --- internal ---
@@ -57,36 +53,32 @@ export function renderDashboard(snapshot: DashboardSnapshot, columns: number, ro
 interface _View {
   s: DashboardSnapshot;
   width: number;
-  g: _Glyphs;
+  g: Glyphs;
   longDates: boolean;
+  ranked: RankedStreams;
 }
 
-interface _Glyphs {
-  sep: string;
-  up: string;
-  down: string;
-  selected: string;
-  none: string;
-  status: Record<DashboardSnapshot["status"], string>;
+function _view(s: DashboardSnapshot, columns: number): _View {
+  const width = Math.max(1, Math.floor(columns));
+  const g = s.utf8 ? UTF8_GLYPHS : ASCII_GLYPHS;
+  return { s, width, g, longDates: width >= LONG_DATES_MIN_COLUMNS, ranked: rankStreams(s.streams, s.now) };
 }
 
-const UTF8: _Glyphs = {
-  sep: " · ",
-  up: "▲",
-  down: "▼",
-  selected: "▶",
-  none: "–",
-  status: { starting: "○", connected: "●", reconnecting: "◌", stale: "▲", stopped: "■" },
-};
-
-const ASCII: _Glyphs = {
-  sep: " | ",
-  up: "^",
-  down: "v",
-  selected: ">",
-  none: "-",
-  status: { starting: "o", connected: "*", reconnecting: "~", stale: "!", stopped: "#" },
-};
+/** Rows per section: the top lines and counters are fixed, the rest is shared out. */
+function _layout(v: _View, height: number) {
+  const { s } = v;
+  const top = [_header(v), _status(v), ...renderStreamSummary(s, v.ranked, { width: v.width, glyphs: v.g, longDates: v.longDates })];
+  const counters = _counters(v);
+  // Top, streams header, candle title + header, counters, log title, footer.
+  const fixed = top.length + 1 + 2 + counters.length + 1 + 1;
+  const spacing = height - fixed >= 4 + 6 ? 4 : 0;
+  let free = Math.max(0, height - fixed - spacing);
+  const streamRows = Math.min(s.streams.length || 1, Math.max(1, Math.floor(free * 0.35)), free);
+  free -= streamRows;
+  const recent = s.streams[selectedIndex(s)]?.recent.length ?? 0;
+  const candleRows = Math.min(recent, Math.max(free > 2 ? 3 : free, Math.ceil(free * 0.6)));
+  return { top, counters, spacing, streamRows, candleRows, logRows: free - candleRows };
+}
 
 const STATUS_STYLE: Record<DashboardSnapshot["status"], Style> = {
   starting: "cyan",
@@ -133,48 +125,6 @@ function _lastMessage(s: DashboardSnapshot): Line {
   return [seg("last message "), seg(`${formatAge(age)} ago`, ...style), seg(limit, "dim")];
 }
 
-function _streams(v: _View, rows: number): Line[] {
-  const { s, g } = v;
-  if (rows <= 0) return [];
-  if (s.streams.length === 0) return [[seg("STREAM", "dim")], [seg("no streams configured", "dim")]];
-  const sel = _selectedIndex(s);
-  const first = Math.max(0, Math.min(sel - Math.floor(rows / 2), s.streams.length - rows));
-  const shown = s.streams.slice(first, first + rows);
-  const prices = alignDecimals(shown.map((st) => st.lastPrice ?? g.none));
-  // "STREAM 6-8/8" when some streams are scrolled out of view.
-  const range = shown.length < s.streams.length ? ` ${first + 1}-${first + shown.length}/${s.streams.length}` : "";
-  return renderTable(
-    [
-      { title: `  STREAM${range}`, cells: shown.map((st, i) => _streamName(v, st, first + i === sel)) },
-      { title: "PRICE", right: true, cells: shown.map((st, i) => _price(v, st, prices[i]!)) },
-      { title: "UPDATED", right: true, cells: shown.map((st) => _updated(v, st)) },
-      { title: "CANDLES", right: true, cells: shown.map((st) => [seg(formatCount(st.candlesWritten))]) },
-      { title: "LAST CLOSED", cells: shown.map((st) => [seg(st.lastClosedOpenTime === null ? g.none : formatOpenTime(st.interval, st.lastClosedOpenTime, !v.longDates))]) },
-      { title: "BACKFILLED", right: true, cells: shown.map((st) => [seg(formatCount(st.backfilled), ...(st.backfilled > 0 ? (["cyan"] as const) : []))]) },
-      { title: "EXCH GAPS", right: true, cells: shown.map((st) => [seg(formatCount(st.exchangeGaps), ...(st.exchangeGaps > 0 ? (["yellow"] as const) : []))]) },
-    ],
-    v.width,
-  );
-}
-
-function _streamName({ g }: _View, st: DashboardStream, selected: boolean): Line {
-  const name = `${st.symbol}@${st.interval}`;
-  return selected ? [seg(`${g.selected} ${name}`, "bold")] : [seg(`  ${name}`)];
-}
-
-function _price({ g }: _View, st: DashboardStream, text: string): Line {
-  const move = st.lastPrice !== null && st.previousPrice !== null ? compareDecimals(st.lastPrice, st.previousPrice) : 0;
-  if (move > 0) return [seg(`${text} ${g.up}`, "green")];
-  if (move < 0) return [seg(`${text} ${g.down}`, "red")];
-  return [seg(`${text}  `)];
-}
-
-function _updated({ s, g }: _View, st: DashboardStream): Line {
-  if (st.lastUpdateAt === null) return [seg(g.none, "dim")];
-  const age = s.now - st.lastUpdateAt;
-  return [seg(`${formatAge(age)} ago`, ...(age >= s.staleAfterMs ? (["red"] as const) : []))];
-}
-
 function _counters({ s, g, width }: _View): Line[] {
   const c = s.counters;
   const warn = (n: number, style: Style): Segment => seg(formatCount(n), ...(n > 0 ? [style] : []));
@@ -214,24 +164,15 @@ function _log({ s, width }: _View, rows: number): Line[] {
   return lines.slice(0, rows + 1);
 }
 
-function _footer({ g }: _View): Line {
+/** The keys; the scroll keys too when some streams are out of view and they fit. */
+function _footer({ g, width }: _View, scrollable: boolean): Line {
   const key = (k: string): Segment => seg(k, "bold", "cyan");
-  return joinLine(
-    [
-      [key("q/F10/Ctrl-C"), seg(" quit")],
-      [key("d"), seg(" drop connection")],
-      [key("r"), seg(" restart now")],
-      [key("tab"), seg(" next stream")],
-    ],
-    seg(g.sep, "dim"),
-  );
-}
-
-function _selectedIndex(s: DashboardSnapshot): number {
-  const n = s.streams.length;
-  return n === 0 ? 0 : ((Math.floor(s.selected) % n) + n) % n;
-}
-
-function _selectedStream(s: DashboardSnapshot): DashboardStream | undefined {
-  return s.streams[_selectedIndex(s)];
+  const parts: Line[] = [
+    [key("q/F10/Ctrl-C"), seg(" quit")],
+    [key("d"), seg(" drop connection")],
+    [key("r"), seg(" restart now")],
+    [key("tab"), seg(" next stream")],
+  ];
+  const withScroll = joinLine([...parts, [key(g.scrollKeys), seg(" scroll")]], seg(g.sep, "dim"));
+  return scrollable && lineWidth(withScroll) <= width ? withScroll : joinLine(parts, seg(g.sep, "dim"));
 }

@@ -1,3 +1,5 @@
+import type { RestBudgetSnapshot } from "../exchange/rest-budget.ts";
+
 /**
  * Everything the dashboard shows, as plain data. The recorder builds one on demand
  * (`getSnapshot()` in `startDashboard`); `renderDashboard` turns it into lines.
@@ -25,8 +27,14 @@ export interface DashboardSnapshot {
   nextRestartAt: number | null;
   /** One entry per (symbol, interval), in a stable order. */
   streams: DashboardStream[];
-  /** Index into `streams` of the stream whose candles are shown (the `tab` key moves it). */
+  /** Index into `streams` of the stream whose candles are shown (the `tab` key moves it); always kept in view. */
   selected: number;
+  /** First row of the stream table shown, counted in the table's order (worst first). @default 0 */
+  scroll?: number;
+  /** WebSocket connections of the pool; absent: not shown. */
+  connections?: { open: number; total: number };
+  /** The shared REST budget; absent: not shown. */
+  rest?: RestBudgetSnapshot;
   counters: DashboardCounters;
   /** The newest log entries, oldest first (`createLogTail` collects them). */
   log: LogEntry[];
@@ -57,6 +65,12 @@ export interface DashboardStream {
   exchangeGaps: number;
   /** The last closed candles, oldest first (a few dozen are plenty). */
   recent: DashboardCandle[];
+  /** When the stream was retired (its symbol stopped trading). @default null (recorded) */
+  retiredAt?: number | null;
+  /** A REST backfill is running for it. @default false */
+  backfilling?: boolean;
+  /** Stream candles held behind a hole until REST fills it. @default 0 */
+  held?: number;
 }
 
 export interface DashboardCandle {

@@ -29,6 +29,12 @@ export function renderTable(columns: TableColumn[], width: number): Line[] {
   return [header, ...rows];
 }
 
+/** The narrowest width `renderTable` draws these columns in (one space apart). */
+export function tableWidth(columns: TableColumn[]): number {
+  const widths = columns.map((c) => Math.max(c.title.length, ...c.cells.map(lineWidth)));
+  return widths.reduce((a, b) => a + b, 0) + Math.max(0, columns.length - 1);
+}
+
 // --- internal ---
 
 function _pad(line: Line, width: number, right?: boolean): Line {

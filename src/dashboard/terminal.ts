@@ -3,6 +3,7 @@ import { logger } from "../logger.ts";
 import { onTerminalExit } from "../terminal/exit-hooks.ts";
 import { MIN_COLUMNS, MIN_ROWS, renderDashboard } from "./render.ts";
 import type { DashboardSnapshot } from "./snapshot.ts";
+import type { DashboardView } from "./view-state.ts";
 
 /** The part of `process.stdout` the loop uses. */
 export interface DashboardOutput {
@@ -16,6 +17,8 @@ export interface DashboardOutput {
 export interface DashboardOptions {
   /** Builds the current snapshot; called once per frame by the loop, never on the message path. */
   getSnapshot: () => DashboardSnapshot;
+  /** Applies the stream table's selection and scroll to each frame (`createDashboardView`). @default the snapshot's own `selected` and `scroll` */
+  view?: Pick<DashboardView, "fit">;
   /** A terminal (the caller checks `isTTY` and `--no-dashboard`). @default process.stdout */
   stdout?: DashboardOutput;
   /** Time between frames; a frame writes only the lines that changed. @default 250 */
@@ -60,7 +63,8 @@ export function startDashboard(options: DashboardOptions): Dashboard {
     try {
       const columns = stdout.columns || MIN_COLUMNS;
       const rows = stdout.rows || MIN_ROWS;
-      const lines = renderDashboard(options.getSnapshot(), columns, rows);
+      const snapshot = options.getSnapshot();
+      const lines = renderDashboard(options.view ? options.view.fit(snapshot, columns, rows) : snapshot, columns, rows);
       const resized = size !== `${columns}x${rows}`;
       size = `${columns}x${rows}`;
       const out = _diff(resized ? [] : shown, lines, columns, resized);

@@ -16,6 +16,10 @@ export type Key =
   | "down"
   | "left"
   | "right"
+  | "pgup"
+  | "pgdn"
+  | "home"
+  | "end"
   | "f10"
   | "ctrl-c"
   | "ctrl-d";
@@ -38,13 +42,18 @@ const SINGLE: Record<string, Key> = {
   "\x04": "ctrl-d",
 };
 
-/** CSI sequences by final byte, for those without parameters that matter. */
-const CSI_FINAL: Record<string, Key> = { A: "up", B: "down", C: "right", D: "left", Z: "shift-tab" };
+/** CSI sequences by final byte, for those without parameters that matter (xterm's Home/End are `ESC[H`/`ESC[F`). */
+const CSI_FINAL: Record<string, Key> = { A: "up", B: "down", C: "right", D: "left", H: "home", F: "end", Z: "shift-tab" };
 
-/** CSI `<n>~` sequences by their first parameter (xterm, tmux, rxvt and the Linux console agree on F10). */
-const CSI_TILDE: Record<string, Key> = { "21": "f10" };
+/**
+ * CSI `<n>~` sequences by their first parameter: xterm, tmux, rxvt and the Linux console
+ * agree on F10 and PgUp/PgDn; Home/End are `1~`/`4~` (tmux, screen, Linux console) or
+ * `7~`/`8~` (rxvt).
+ */
+const CSI_TILDE: Record<string, Key> = { "1": "home", "4": "end", "5": "pgup", "6": "pgdn", "7": "home", "8": "end", "21": "f10" };
 
-const SS3: Record<string, Key> = { A: "up", B: "down", C: "right", D: "left" };
+/** SS3 sequences: arrows and Home/End in the cursor-key application mode. */
+const SS3: Record<string, Key> = { A: "up", B: "down", C: "right", D: "left", H: "home", F: "end" };
 
 /**
  * Parses `pending + bytes` (bytes as one character per byte, e.g. `chunk.toString("latin1")`).

@@ -120,6 +120,8 @@ export function severalStreams(): DashboardSnapshot {
         lastPrice: symbol === "SHIBUSDT" ? "0.00002417" : `${(3000 / (i + 1)).toFixed(2)}000000`,
         previousPrice: i % 3 === 0 ? null : i % 3 === 1 ? "99999.00000000" : "0.00000001",
         candlesWritten: i * 1000 + 7,
+        // The 1m streams are current too: their newest closed candle opened a minute ago.
+        ...(i % 2 === 1 ? { lastClosedOpenTime: NOW - (NOW % 60_000) - 60_000 } : {}),
         exchangeGaps: i === 3 ? 2 : 0,
         recent: symbol === "SHIBUSDT" ? shibCandles() : hourlyCandles(40, 3000 / (i + 1), 5),
       }),
@@ -140,4 +142,47 @@ function shibCandles(): DashboardCandle[] {
 
 export function ascii(): DashboardSnapshot {
   return { ...severalStreams(), utf8: false, selected: 0 };
+}
+
+const MINUTE_MS = 60_000;
+/** Open time of the newest closed 1m candle at `NOW`. */
+export const NEWEST_1M = Math.floor(NOW / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+
+/** The state `manyStreams` gives stream `i`, and how many 1m candles it is behind. */
+export function manyStreamsPlan(i: number): { state: "recording" | "lagging" | "backfilling" | "retired"; behind: number } {
+  if (i % 100 === 0) return { state: "retired", behind: 0 };
+  if (i % 40 === 1) return { state: "backfilling", behind: 0 };
+  if (i % 10 === 3) return { state: "lagging", behind: 3 + (i % 97) };
+  return { state: "recording", behind: i % 7 === 5 ? 2 : 0 }; // two behind is not lagging yet
+}
+
+/** `SYM0042USDT`: names sort like their numbers. */
+export const manyName = (i: number) => `SYM${String(i).padStart(4, "0")}USDT`;
+
+/**
+ * `count` 1m streams in reverse name order (so the table has to sort them), with states
+ * from `manyStreamsPlan`. They share one small candle list, as it costs nothing.
+ */
+export function manyStreams(count: number, overrides: Partial<DashboardSnapshot> = {}): DashboardSnapshot {
+  const recent = hourlyCandles(5, 100, 1);
+  const streams: DashboardStream[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const plan = manyStreamsPlan(i);
+    streams.push({
+      symbol: manyName(i),
+      interval: "1m",
+      lastPrice: `${(i + 1) * 1.5}`,
+      previousPrice: null,
+      lastUpdateAt: NOW - 1_000,
+      candlesWritten: i,
+      lastClosedOpenTime: NEWEST_1M - plan.behind * MINUTE_MS,
+      backfilled: 0,
+      exchangeGaps: 0,
+      recent,
+      retiredAt: plan.state === "retired" ? NOW - 86_400_000 : null,
+      backfilling: plan.state === "backfilling" && i % 80 !== 1,
+      held: plan.state === "backfilling" && i % 80 === 1 ? 4 : 0,
+    });
+  }
+  return connected({ streams, selected: 0, ...overrides });
 }

@@ -132,7 +132,29 @@ describe("renderDashboard", () => {
 
   test("says how many streams are hidden when they do not all fit", () => {
     const lines = text(severalStreams());
-    expect(lines.find((l) => l.includes("STREAM"))).toStartWith("  STREAM 6-8/8");
+    // By name: ADA BNB BTC DOGE ETH SHIB SOL XRP; the selected SHIB is kept in view.
+    expect(lines.find((l) => l.includes("STREAM"))).toStartWith("  STREAM 4-6/8");
+  });
+
+  test("a few streams: one summary line under the status, and no STATE column while all record", () => {
+    const lines = text(severalStreams());
+    expect(lines[2]).toBe("8 streams: 8 recording · 0 lagging · 0 backfilling · 0 retired");
+    expect(lines[3]).toBe("");
+    expect(lines[4]).not.toContain("STATE");
+    const one = text(connected());
+    expect(one[2]).toBe("1 stream: 1 recording · 0 lagging · 0 backfilling · 0 retired");
+  });
+
+  test("lists the streams by name, and a lagging one first with a STATE column", () => {
+    const s = severalStreams();
+    const names = (lines: string[]) => lines.map((l) => /^[▶ ] (\S+@\S+)/.exec(l)?.[1]).filter(Boolean);
+    expect(names(text(s, 160, 48))).toEqual(["ADAUSDT@1h", "BNBUSDT@1h", "BTCUSDT@1h", "DOGEUSDT@1m", "ETHUSDT@1m", "SHIBUSDT@1m", "SOLUSDT@1m", "XRPUSDT@1h"]);
+    const lagging = { ...s, streams: s.streams.map((st) => (st.symbol === "XRPUSDT" ? { ...st, lastClosedOpenTime: st.lastClosedOpenTime! - 5 * 3_600_000 } : st)) };
+    const lines = text(lagging, 160, 48);
+    expect(names(lines)[0]).toBe("XRPUSDT@1h");
+    expect(lines.find((l) => l.includes("XRPUSDT@1h"))).toMatch(/^  XRPUSDT@1h +lagging 5 /);
+    expect(lines.find((l) => l.includes("ADAUSDT@1h"))).toMatch(/^  ADAUSDT@1h +recording /);
+    expect(lines[2]).toBe("8 streams: 7 recording · 1 lagging · 0 backfilling · 0 retired");
   });
 
   test("up and down price moves get an arrow and a colour", () => {

@@ -3,8 +3,9 @@ import { EventEmitter } from "node:events";
 import { renderDashboard } from "../../src/dashboard/render.ts";
 import type { DashboardSnapshot } from "../../src/dashboard/snapshot.ts";
 import { detectUtf8, startDashboard, type DashboardOutput } from "../../src/dashboard/terminal.ts";
+import { createDashboardView } from "../../src/dashboard/view-state.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
-import { connected, NOW } from "./fixtures.ts";
+import { connected, manyStreams, NOW } from "./fixtures.ts";
 
 /** A terminal-sized output that records every write. */
 class Screen extends EventEmitter implements DashboardOutput {
@@ -63,7 +64,7 @@ test("erases to the end of a row only when the row is shorter than the screen", 
   const header = renderDashboard(connected(), 80, 24)[0]!;
   expect(Bun.stringWidth(header)).toBe(80);
   expect(frame).toContain(`\x1b[1;1H${header}\x1b[2;1H`);
-  expect(frame).toContain("\x1b[3;1H\x1b[K"); // the blank row
+  expect(frame).toContain("\x1b[4;1H\x1b[K"); // the blank row under the summary
   dashboard.stop();
 });
 
@@ -121,6 +122,20 @@ test("redraw() draws at once, e.g. after tab", () => {
   dashboard.redraw();
   expect(calls()).toBe(2);
   expect(screen.writes.at(-1)).toContain("STALE");
+  dashboard.stop();
+});
+
+test("a view picks the selection and scroll of every frame, at the screen's size", () => {
+  const screen = new Screen(120, 40);
+  const view = createDashboardView();
+  const snapshot = manyStreams(500);
+  const dashboard = startDashboard({ getSnapshot: () => snapshot, stdout: screen, clock: new FakeClock(NOW), view });
+  const range = (frame: string) => /STREAM (\d+-\d+)\/500/.exec(frame)?.[1];
+  expect(range(screen.writes[1]!)).toBe("1-9");
+  expect(screen.writes[1]).toContain("\x1b[1m▶ SYM0193USDT@1m");
+  expect(view.onKey("pgdn")).toBe(true);
+  dashboard.redraw();
+  expect(range(screen.writes.at(-1)!)).toBe("10-18");
   dashboard.stop();
 });
 

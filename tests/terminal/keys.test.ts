@@ -14,6 +14,15 @@ describe("parseKeys", () => {
     ["enter as CR or LF", "\r\n", ["enter", "enter"]],
     ["arrows, normal and application mode", "\x1b[A\x1b[B\x1bOC\x1bOD", ["up", "down", "right", "left"]],
     ["ctrl-arrow", "\x1b[1;5A", ["up"]],
+    ["PgUp and PgDn (xterm, tmux, rxvt, Linux console)", "\x1b[5~\x1b[6~", ["pgup", "pgdn"]],
+    ["ctrl-PgDn", "\x1b[6;5~", ["pgdn"]],
+    ["Home and End, xterm", "\x1b[H\x1b[F", ["home", "end"]],
+    ["Home and End, xterm in application mode", "\x1bOH\x1bOF", ["home", "end"]],
+    ["Home and End, tmux, screen and the Linux console", "\x1b[1~\x1b[4~", ["home", "end"]],
+    ["Home and End, rxvt", "\x1b[7~\x1b[8~", ["home", "end"]],
+    ["ctrl-Home", "\x1b[1;5H", ["home"]],
+    ["scroll keys between letters", "d\x1b[6~q\x1b[B", ["d", "pgdn", "q", "down"]],
+    ["Insert and Delete are not ours", "\x1b[2~\x1b[3~", []],
     ["d then F10 in one read (tmux send-keys d F10)", "d\x1b[21~", ["d", "f10"]],
     ["F10 between other keys", "x\x1b[21~q", ["f10", "q"]],
     ["other letters and function keys are skipped", "xyz\x1bOP\x1b[15~\x1b[20~\x1b[24~", []],
@@ -26,19 +35,19 @@ describe("parseKeys", () => {
     expect(parseKeys(bytes)).toEqual({ keys: expected, pending: "" });
   });
 
-  test.each(["\x1b", "\x1b[", "\x1b[2", "\x1b[21", "\x1b[21;", "\x1bO", "\x1b[["])("keeps the unfinished %j as pending", (cut) => {
+  test.each(["\x1b", "\x1b[", "\x1b[2", "\x1b[21", "\x1b[21;", "\x1bO", "\x1b[[", "\x1b[5", "\x1b[6"])("keeps the unfinished %j as pending", (cut) => {
     expect(parseKeys(`d${cut}`)).toEqual({ keys: ["d"], pending: cut });
   });
 
   test("completes a sequence split across reads, byte by byte", () => {
     const keys: Key[] = [];
     let pending = "";
-    for (const byte of "q\x1b[21~d") {
+    for (const byte of "q\x1b[21~d\x1b[5~\x1b[F") {
       const parsed = parseKeys(byte, pending);
       keys.push(...parsed.keys);
       pending = parsed.pending;
     }
-    expect(keys).toEqual(["q", "f10", "d"]);
+    expect(keys).toEqual(["q", "f10", "d", "pgup", "end"]);
     expect(pending).toBe("");
   });
 

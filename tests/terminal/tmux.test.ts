@@ -138,6 +138,29 @@ describe("keys and dashboard in a real tmux pane", () => {
     expect((await probe.ended()).code).toBe(0);
   });
 
+  test("the arrow, page, Home and End keys tmux sends scroll 500 streams", async () => {
+    const probe = await startProbe("many");
+    const range = () => /STREAM (\d+)-(\d+)\/500/.exec(probe.screen())?.slice(1).map(Number);
+    const [first, last] = await waitFor("the stream table", range);
+    expect(first).toBe(1);
+    const page = last! - first! + 1;
+    expect(page).toBeGreaterThan(2);
+    probe.keys("NPage");
+    await waitFor("the second page", () => range()?.[0] === page + 1);
+    probe.keys("Down");
+    await waitFor("one row down", () => range()?.[0] === page + 2);
+    probe.keys("Up", "PPage");
+    await waitFor("back to the top", () => range()?.[0] === 1);
+    probe.keys("End");
+    await waitFor("the last page", () => range()?.[1] === 500);
+    expect(probe.screen()).toMatch(/^▶ SYM0400USDT@1m +retired/m); // the last of 500, by name
+    probe.keys("Home");
+    await waitFor("the top again", () => range()?.[0] === 1);
+    probe.keys("q");
+    expect((await probe.ended()).code).toBe(0);
+    expect(probe.lines()).toEqual(["key pgdn", "key down", "key up", "key pgup", "key end", "key home", "key q", "stopped"]);
+  });
+
   test("a signal nobody handles still ends the process, and the screen is given back", async () => {
     const probe = await startProbe();
     await waitFor("the dashboard", () => probe.screen().includes("CONNECTED"));
