@@ -63,6 +63,16 @@ export function describeEvent(event: AlertEvent): EventDescription | undefined {
       return { level: "success", streams: [_key(event)], text: "CSV writes recovered" };
     case "malformed_message":
       return { level: "warning", text: event.count > 0 ? `malformed message from the exchange (${event.count} so far): ${event.reason}` : event.reason };
+    case "stream_silent":
+      return { level: "warning", streams: [_key(event)], text: `stream silent for ${formatDuration(event.silentMs)} while its connection delivers the others: repaired over REST, moved to a fresh connection` };
+    case "symbol_listed":
+      return { level: "info", streams: [event.symbol], text: `new listing ${event.symbol}: recorded from its first candle` };
+    case "symbol_resumed":
+      return { level: "info", streams: [event.symbol], text: `${event.symbol} trades again: recording resumed` };
+    case "symbol_retired":
+      return { level: "warning", streams: [event.symbol], text: `${event.symbol} stopped trading (${event.status}): retired, its CSVs closed` };
+    case "symbols_refresh_failed":
+      return { level: "warning", text: `could not re-read the symbol list: ${event.error}; recording the known symbols, retrying` };
     case "watchdog_stale":
       return { level: "critical", streams: event.streams, text: `watchdog: ${_what(event.verdict)}: ${event.problems.join("; ")} (state file ${event.stateFile})` };
     case "watchdog_recovered":

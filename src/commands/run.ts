@@ -11,7 +11,11 @@ export default defineCommand({
   meta: { name: "run", description: "Record Binance klines to CSV, one file per symbol and interval, without losing one" },
   args: {
     ...configArg,
-    symbol: { type: "string", description: "comma list of symbols, case-insensitive (default BTCUSDT)", valueHint: "LIST" },
+    symbol: { type: "string", description: "comma list of symbols, case-insensitive, or 'all' for every TRADING spot symbol (default BTCUSDT)", valueHint: "LIST|all" },
+    quote: { type: "string", description: "with --symbol all: only symbols quoted in these assets, e.g. USDT,FDUSD", valueHint: "LIST" },
+    exclude: { type: "string", description: "never record these symbols", valueHint: "LIST" },
+    "symbols-refresh": { type: "string", description: "re-read exchangeInfo this often: listings are recorded, halted symbols retired (default 1h)", valueHint: "DUR" },
+    "streams-per-connection": { type: "string", description: "streams on one WebSocket connection, at most 1024 (default 200)", valueHint: "N" },
     interval: { type: "string", description: "comma list of intervals: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (default 1h)", valueHint: "LIST" },
     "ws-url": { type: "string", description: "stream base (default wss://stream.binance.com:9443; a trailing /ws is accepted)", valueHint: "URL" },
     "rest-url": { type: "string", description: "REST base for backfill (default https://api.binance.com)", valueHint: "URL" },
@@ -39,6 +43,10 @@ export default defineCommand({
         since: args.since,
         out: args.out,
         state: args.state,
+        quote: args.quote,
+        exclude: args.exclude,
+        symbolsRefresh: args["symbols-refresh"],
+        streamsPerConnection: args["streams-per-connection"],
       },
     });
     const simulator = await startSimulatorFor(config, args);

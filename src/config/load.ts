@@ -19,6 +19,10 @@ const ENV_OVERRIDES: Record<keyof RunOverrides, string | undefined> = {
   since: undefined,
   out: "RESILIENCE_OUT",
   state: "RESILIENCE_STATE",
+  quote: "RESILIENCE_QUOTE",
+  exclude: "RESILIENCE_EXCLUDE",
+  symbolsRefresh: "RESILIENCE_SYMBOLS_REFRESH",
+  streamsPerConnection: "RESILIENCE_STREAMS_PER_CONNECTION",
 };
 
 export interface LoadConfigOptions {

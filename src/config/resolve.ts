@@ -9,6 +9,10 @@ export const DEFAULT_WS_URL = "wss://stream.binance.com:9443";
 export const DEFAULT_REST_URL = "https://api.binance.com";
 /** Binance allows 1024 streams on one connection. */
 export const MAX_STREAMS = 1024;
+/** Streams per connection unless --streams-per-connection says otherwise (ccxt's figure). */
+export const DEFAULT_STREAMS_PER_CONNECTION = 200;
+/** How often `--symbol all` re-reads exchangeInfo by default. */
+export const DEFAULT_SYMBOLS_REFRESH_MS = 3_600_000;
 
 /** What the user may override from the environment or flags (strings, as typed). */
 export interface RunOverrides {
@@ -21,13 +25,32 @@ export interface RunOverrides {
   since?: string;
   out?: string;
   state?: string;
+  quote?: string;
+  exclude?: string;
+  symbolsRefresh?: string;
+  streamsPerConnection?: string;
+}
+
+/** Which symbols to record: a fixed list, or every TRADING one (`--symbol all`). */
+export interface SymbolSelection {
+  all: boolean;
+  /** With `all`: keep only these quote assets (upper case); undefined = every quote. */
+  quote: string[] | undefined;
+  /** Never recorded (upper case). */
+  exclude: string[];
 }
 
 /** A fully resolved run configuration: nothing optional left to check downstream. */
 export interface ResolvedConfig {
   /** The config file read, or undefined for built-in defaults. */
   source: string | undefined;
+  /** The symbols named (upper case, minus --exclude); empty with `--symbol all` (read from exchangeInfo at start). */
   symbols: string[];
+  symbolSelection: SymbolSelection;
+  /** exchangeInfo is read again this often (listings, halts). */
+  symbolsRefreshMs: number;
+  /** Streams on one WebSocket connection (at most MAX_STREAMS). */
+  streamsPerConnection: number;
   intervals: Interval[];
   wsUrl: string;
   restUrl: string;
@@ -81,11 +104,21 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
 
   const symbolsAt = options.origins?.["binance.stream.symbols"] ?? at("binance.stream.symbol");
   const timeframesAt = options.origins?.["binance.stream.timeframes"] ?? at("binance.stream.timeframe");
-  const symbols = _symbols(overrides.symbol ?? _listOf(get("binance.stream.symbols") ?? get("binance.stream.symbol"), "binance.stream.symbols", symbolsAt) ?? "BTCUSDT", overrides.symbol !== undefined ? given("symbol", "--symbol") : `${symbolsAt}: binance.stream.symbols`);
+  const symbolsText = overrides.symbol ?? _listOf(get("binance.stream.symbols") ?? get("binance.stream.symbol"), "binance.stream.symbols", symbolsAt) ?? "BTCUSDT";
+  const symbolsWhat = overrides.symbol !== undefined ? given("symbol", "--symbol") : `${symbolsAt}: binance.stream.symbols`;
+  const all = symbolsText.trim().toLowerCase() === "all";
+  const quote = _optionalList(overrides.quote, given("quote", "--quote"), get("binance.stream.quote"), "binance.stream.quote", at);
+  const exclude = _optionalList(overrides.exclude, given("exclude", "--exclude"), get("binance.stream.exclude"), "binance.stream.exclude", at) ?? [];
+  if (quote && !all) warnings.push(`${overrides.quote !== undefined ? given("quote", "--quote") : `${at("binance.stream.quote")}: binance.stream.quote`} applies to --symbol all only; the symbols named are recorded whatever their quote`);
+  const symbols = all ? [] : _symbols(symbolsText, symbolsWhat).filter((s) => !exclude.includes(s));
+  if (!all && symbols.length === 0) throw new UserError(`${symbolsWhat}: every symbol named is excluded by --exclude; nothing to record`);
   const intervals = _intervals(overrides.interval ?? _listOf(get("binance.stream.timeframes") ?? get("binance.stream.timeframe"), "binance.stream.timeframes", timeframesAt) ?? "1h", overrides.interval !== undefined ? given("interval", "--interval") : `${timeframesAt}: binance.stream.timeframes`);
-  if (symbols.length * intervals.length > MAX_STREAMS) {
-    throw new UserError(`${symbols.length * intervals.length} streams asked; Binance allows at most ${MAX_STREAMS} on one connection`);
-  }
+  const perConnectionWhat = overrides.streamsPerConnection !== undefined ? given("streamsPerConnection", "--streams-per-connection") : `${at("binance.stream.streams_per_connection")}: binance.stream.streams_per_connection`;
+  const streamsPerConnection = _count(overrides.streamsPerConnection ?? get("binance.stream.streams_per_connection"), perConnectionWhat) ?? DEFAULT_STREAMS_PER_CONNECTION;
+  if (streamsPerConnection > MAX_STREAMS) throw new UserError(`${perConnectionWhat}: ${streamsPerConnection} streams on one connection; Binance allows at most ${MAX_STREAMS}`);
+  const refreshWhat = overrides.symbolsRefresh !== undefined ? given("symbolsRefresh", "--symbols-refresh") : `${at("binance.stream.symbols_refresh")}: binance.stream.symbols_refresh`;
+  const symbolsRefreshMs = overrides.symbolsRefresh !== undefined ? parseDuration(overrides.symbolsRefresh, refreshWhat) : (dur("binance.stream.symbols_refresh", "s") ?? DEFAULT_SYMBOLS_REFRESH_MS);
+  if (symbolsRefreshMs < 10_000) throw new UserError(`${refreshWhat}: ${formatDuration(symbolsRefreshMs)} is too often (exchangeInfo costs 20 of the REST weight); give 10s or more, e.g. 1h`);
 
   const { restartEveryMs, restartMarginMs, minConnectionMs } = _restartTiming(get, dur, overrides, at, given("restartEvery", "--restart-every"));
   const staleFlag = given("staleAfter", "--stale-after");
@@ -101,6 +134,9 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
   return {
     source,
     symbols,
+    symbolSelection: { all, quote, exclude },
+    symbolsRefreshMs,
+    streamsPerConnection,
     intervals,
     wsUrl: _url(overrides.wsUrl ?? str("binance.ws_url") ?? DEFAULT_WS_URL, overrides.wsUrl !== undefined ? given("wsUrl", "--ws-url") : `${at("binance.ws_url")}: binance.ws_url`, ["ws:", "wss:"]),
     restUrl: _url(overrides.restUrl ?? str("binance.rest_url") ?? DEFAULT_REST_URL, overrides.restUrl !== undefined ? given("restUrl", "--rest-url") : `${at("binance.rest_url")}: binance.rest_url`, ["http:", "https:"]),
@@ -184,6 +220,7 @@ function _restartTiming(
 const KNOWN_KEYS = new Set([
   "binance.environment", "binance.ws_url", "binance.rest_url",
   "binance.stream.symbol", "binance.stream.symbols", "binance.stream.timeframe", "binance.stream.timeframes", "binance.stream.type",
+  "binance.stream.quote", "binance.stream.exclude", "binance.stream.symbols_refresh", "binance.stream.streams_per_connection",
   "binance.reconnect.modulo_minutes", "binance.reconnect.margin_seconds", "binance.reconnect.min_connection_duration", "binance.reconnect.every",
   "resilience.heartbeat.interval", "resilience.heartbeat.state_file", "resilience.heartbeat.stale_after",
   "resilience.watchdog.state_file", "resilience.watchdog.cycle_interval", "resilience.watchdog.max_heartbeat_age",
@@ -259,6 +296,21 @@ function _split(text: string, what: string): string[] {
   const items = text.split(",").map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new UserError(`${what}: empty list; give values separated by commas`);
   return [...new Set(items)];
+}
+
+/** An optional list of asset or symbol names (upper case), from an override or a config key. */
+function _optionalList(override: string | undefined, flag: string, value: unknown, path: string, at: (path: string) => string): string[] | undefined {
+  const text = override ?? _listOf(value, path, at(path));
+  if (text === undefined) return undefined;
+  return _symbols(text, override !== undefined ? flag : `${at(path)}: ${path}`);
+}
+
+/** A whole number of at least 1, from a flag (string) or a config value. */
+function _count(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1) throw new UserError(`${what}: "${String(value)}" is not a whole number of 1 or more; give e.g. 200`);
+  return Number(text);
 }
 
 function _symbols(text: string, what: string): string[] {

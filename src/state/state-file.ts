@@ -18,6 +18,11 @@ export interface StreamState {
   csv: string;
   /** Rows this run took out of the CSV because the exchange disagreed (kept in `<csv>.conflicts.jsonl`). */
   conflicts?: ConflictRecord[];
+  /** When the symbol stopped trading and this stream was retired (its CSV closed). */
+  retired?: string;
+  /** A REST backfill is running, or stream candles wait behind a hole (`held` of them). */
+  backfilling?: boolean;
+  held?: number;
 }
 
 /**
@@ -50,6 +55,21 @@ export interface RecorderState {
   error: string | null;
   heartbeat_sessions: number;
   metadata: Record<string, unknown>;
+  /** The WebSocket connection pool. */
+  connections?: { open: number; total: number; recent_attempts: number };
+  /** The REST weight governor: the backfill queue and its progress. */
+  rest?: {
+    limit_per_minute: number;
+    cap_per_minute: number;
+    used_this_minute: number;
+    peak_per_minute: number;
+    queued: number;
+    in_flight: number;
+    granted: number;
+    paused_until: string | null;
+    rate_limited: number;
+    banned: number;
+  };
 }
 
 /** Replaces `path` atomically: temp file in the same directory, fsync, rename, fsync dir. */

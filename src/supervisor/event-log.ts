@@ -17,7 +17,10 @@ const STREAMS_SHOWN = 5;
 /** One log line per recorder event (the plain-log view of what the dashboard shows). */
 export function logRecorderEvent(log: ConsolaInstance, event: RecorderEvent): void {
   const line = _describe(event);
-  if (line) log[line.level](_cap(line.message));
+  if (!line) return;
+  // With several connections, a connection's own events say which one.
+  const connection = "connection" in event && event.connection !== undefined ? `connection ${event.connection}: ` : "";
+  log[line.level](_cap(connection + line.message));
 }
 
 // --- internal ---
@@ -67,6 +70,16 @@ function _describe(event: RecorderEvent): { level: LogLevel; message: string } |
       return entry("error", `${event.symbol}@${event.interval}: CSV write failing: ${event.error}`);
     case "csv_write_recovered":
       return entry("success", `${event.symbol}@${event.interval}: CSV writes recovered`);
+    case "stream_silent":
+      return entry("warn", `${event.symbol}@${event.interval}: stream silent for ${formatDuration(event.silentMs)} while its connection delivers the others; repairing over REST and moving it to a fresh connection`);
+    case "symbol_listed":
+      return entry("info", `${event.symbol}: new listing, recorded from its first candle`);
+    case "symbol_resumed":
+      return entry("info", `${event.symbol}: trading again, recording resumed`);
+    case "symbol_retired":
+      return entry("warn", `${event.symbol}: stopped trading (${event.status}); retired, its CSVs closed`);
+    case "symbols_refresh_failed":
+      return entry("warn", `could not re-read the symbol list (${event.error}); recording the known symbols, retrying`);
     case "warning":
       return entry("warn", event.message);
     case "malformed_message":

@@ -8,15 +8,15 @@ import type { ConflictRecord } from "../candles/conflict-log.ts";
 export type RecorderEvent =
   | { type: "started"; streams: string[] }
   | { type: "stopped"; reason: string }
-  | { type: "connected"; url: string; attempt: number }
-  | { type: "disconnected"; code: number; reason: string; upMs: number; stale: boolean }
-  | { type: "connect_failed"; attempt: number; error: string; retryInMs: number }
+  | { type: "connected"; url: string; attempt: number; connection?: number }
+  | { type: "disconnected"; code: number; reason: string; upMs: number; stale: boolean; connection?: number }
+  | { type: "connect_failed"; attempt: number; error: string; retryInMs: number; connection?: number }
   | { type: "rest_retry"; symbol: string; interval: string; attempt: number; error: string; retryInMs: number }
-  | { type: "stream_dead"; silentMs: number }
-  | { type: "proactive_restart"; boundary: number }
-  | { type: "proactive_restart_abandoned"; boundary: number; reason: string }
-  | { type: "server_shutdown" }
-  | { type: "reconnecting_long"; sinceMs: number; attempts: number }
+  | { type: "stream_dead"; silentMs: number; connection?: number }
+  | { type: "proactive_restart"; boundary: number; connection?: number }
+  | { type: "proactive_restart_abandoned"; boundary: number; reason: string; connection?: number }
+  | { type: "server_shutdown"; connection?: number }
+  | { type: "reconnecting_long"; sinceMs: number; attempts: number; connection?: number }
   | { type: "backfill_repaired"; symbol: string; interval: string; candles: Candle[] }
   | { type: "exchange_gap"; symbol: string; interval: string; openTimes: number[] }
   | { type: "unrepaired_hole"; symbol: string; interval: string; from: number; to: number }
@@ -24,4 +24,9 @@ export type RecorderEvent =
   | { type: "csv_write_failing"; symbol: string; interval: string; error: string }
   | { type: "csv_write_recovered"; symbol: string; interval: string }
   | { type: "malformed_message"; reason: string; count: number }
+  | { type: "stream_silent"; symbol: string; interval: string; silentMs: number; connection: number }
+  | { type: "symbol_listed"; symbol: string }
+  | { type: "symbol_retired"; symbol: string; status: string }
+  | { type: "symbol_resumed"; symbol: string }
+  | { type: "symbols_refresh_failed"; error: string }
   | { type: "warning"; message: string };

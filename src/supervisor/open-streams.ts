@@ -8,6 +8,8 @@ import { csvFileName } from "../candles/csv.ts";
 import { createCandleWriter, type CandleWriter } from "../candles/writer.ts";
 import type { ResolvedConfig } from "../config/load.ts";
 import { fetchClosedPage } from "../exchange/rest-klines.ts";
+import type { RestBudget } from "../exchange/rest-budget.ts";
+import type { SyncPool } from "../candles/sync-pool.ts";
 import { candleOpenAt, intervalMs, nextOpenTime, type Interval } from "../time/intervals.ts";
 import { formatIsoSeconds } from "../time/timestamp.ts";
 import type { RecorderEvent } from "./events.ts";
@@ -31,48 +33,55 @@ export interface OpenStreamsOptions {
   clock: Clock;
   emit(event: RecorderEvent): void;
   changed(): void;
+  /** Every REST call goes through it. */
+  budget?: RestBudget;
+  /** fdatasync on worker threads (many streams); undefined: inline after each write. */
+  syncPool?: SyncPool;
   onRestRequest(): void;
 }
 
-/**
- * Creates --out and opens one CSV per (symbol, interval), each with its recorder. Any
- * failure (an unusable --out, a foreign header, a live lock, a last row in the future)
- * closes what was opened and throws a UserError.
- */
-export function openStreams(options: OpenStreamsOptions): RecordedStream[] {
-  const { config } = options;
-  const outDir = resolve(config.outDir);
+/** Creates --out (a UserError when it cannot be used as a directory). */
+export function prepareOutDir(dir: string): void {
   try {
-    mkdirSync(outDir, { recursive: true });
-    if (!statSync(outDir).isDirectory()) throw new Error("not a directory");
+    mkdirSync(resolve(dir), { recursive: true });
+    if (!statSync(resolve(dir)).isDirectory()) throw new Error("not a directory");
   } catch (err) {
-    throw new UserError(`cannot create the output directory ${config.outDir}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; choose another --out`);
+    throw new UserError(`cannot create the output directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; choose another --out`);
   }
-  const opened: RecordedStream[] = [];
-  try {
-    for (const symbol of config.symbols) {
-      for (const interval of config.intervals) opened.push(_openStream(options, join(outDir, csvFileName(symbol, interval)), symbol, interval));
-    }
-  } catch (err) {
-    for (const s of opened) s.writer.close();
-    throw err;
-  }
-  return opened;
+}
+
+export interface OpenStreamOptions {
+  /** A new CSV starts with the exchange's first candle at or after this time (a listing). */
+  firstFrom?: number;
+  /** The counters of an earlier recording of this stream in this run (a symbol trading again). */
+  stats?: StreamStats;
+}
+
+/** Opens the CSV of one (symbol, interval) in --out with its recorder (UserError on a bad file). */
+export function openStream(options: OpenStreamsOptions, symbol: string, interval: Interval, extra: OpenStreamOptions = {}): RecordedStream {
+  return _openStream(options, join(resolve(options.config.outDir), csvFileName(symbol, interval)), symbol, interval, extra);
+}
+
+/** Fresh counters for a stream. */
+export function newStreamStats(symbol: string, interval: Interval, csv: string): StreamStats {
+  return {
+    key: streamKey(symbol, interval), symbol, interval, csv,
+    lastCandle: undefined, candlesWritten: 0, backfilled: 0, exchangeGaps: 0, exchangeGapTimes: [],
+    livePrice: undefined, previousPrice: undefined, liveAt: undefined, recent: [], csvBytes: 0, lastSyncAt: undefined, conflicts: [], retiredAt: undefined, backfilling: false, held: 0,
+  };
 }
 
 // --- internal ---
 
-function _openStream(options: OpenStreamsOptions, path: string, symbol: string, interval: Interval): RecordedStream {
+function _openStream(options: OpenStreamsOptions, path: string, symbol: string, interval: Interval, extra: OpenStreamOptions): RecordedStream {
   const { config, clock, emit, changed } = options;
-  const stats: StreamStats = {
-    key: streamKey(symbol, interval), symbol, interval, csv: path,
-    lastCandle: undefined, candlesWritten: 0, backfilled: 0, exchangeGaps: 0, exchangeGapTimes: [],
-    livePrice: undefined, previousPrice: undefined, liveAt: undefined, recent: [], csvBytes: 0, lastSyncAt: undefined, conflicts: [],
-  };
+  const stats = extra.stats ?? newStreamStats(symbol, interval, path);
+  stats.retiredAt = undefined;
   const writer = createCandleWriter({
     path,
     columns: config.columns,
     clock,
+    syncPool: options.syncPool,
     onFailing(error, heldRows) {
       emit({ type: "csv_write_failing", symbol, interval, error: `${error} (${heldRows} rows held in memory, retrying)` });
       changed();
@@ -103,9 +112,11 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
     writer,
     clock,
     startAt: config.since !== undefined ? _alignUp(interval, config.since) : undefined,
+    firstFrom: extra.firstFrom,
     fetchClosed: (from, signal, openFrom) =>
       fetchClosedPage({
         restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock, openFrom,
+        budget: options.budget, stream: stats.key, holeFrom: from,
         onRequest: options.onRestRequest,
         onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),
       }),

@@ -2,6 +2,8 @@ import type { Candle } from "../candles/candle.ts";
 import type { ConflictRecord } from "../candles/conflict-log.ts";
 import type { RecorderState, RecorderStatus, StreamState } from "../state/state-file.ts";
 import { formatIsoMillis } from "../time/timestamp.ts";
+import type { RestBudgetSnapshot } from "../exchange/rest-budget.ts";
+import type { PoolStats } from "./connection-pool.ts";
 
 /** The recorder's live counters (read by the heartbeat and the dashboard). */
 export interface RecorderCounters {
@@ -44,6 +46,12 @@ export interface StreamStats {
   lastSyncAt: number | undefined;
   /** Rows taken out because the exchange disagreed, this run. */
   conflicts: ConflictRecord[];
+  /** When the symbol stopped trading and the stream was retired (CSV closed); undefined while recorded. */
+  retiredAt: number | undefined;
+  /** A REST backfill is running for this stream. */
+  backfilling: boolean;
+  /** Stream candles held behind a hole until REST fills it. */
+  held: number;
 }
 
 export interface BuildStateInput {
@@ -53,6 +61,9 @@ export interface BuildStateInput {
   host: string;
   pid: number;
   now: number;
+  /** The REST governor's figures. */
+  rest?: RestBudgetSnapshot;
+  connections?: PoolStats;
 }
 
 /** The heartbeat state file's content (pure). */
@@ -72,6 +83,8 @@ export function buildRecorderState(input: BuildStateInput): RecorderState {
       exchange_gap_times: s.exchangeGapTimes.map((t) => formatIsoMillis(t)),
       csv: s.csv,
       conflicts: s.conflicts,
+      ...(s.retiredAt !== undefined ? { retired: formatIsoMillis(s.retiredAt) } : {}),
+      ...(s.backfilling || s.held > 0 ? { backfilling: true, held: s.held } : {}),
     };
     if (s.lastCandle !== undefined && (newest === undefined || s.lastCandle > newest)) newest = s.lastCandle;
   }
@@ -101,5 +114,24 @@ export function buildRecorderState(input: BuildStateInput): RecorderState {
     error: c.status === "reconnecting" ? (c.error ?? "DISCONNECTED") : null,
     heartbeat_sessions: 1,
     metadata: { stale_detections: c.staleDetections, rest_calls: c.restCalls, malformed_messages: c.malformed },
+    ...(input.connections ? { connections: { open: input.connections.open, total: input.connections.total, recent_attempts: input.connections.recentAttempts } } : {}),
+    ...(input.rest ? { rest: _restState(input.rest) } : {}),
+  };
+}
+
+// --- internal ---
+
+function _restState(r: RestBudgetSnapshot): NonNullable<RecorderState["rest"]> {
+  return {
+    limit_per_minute: r.limitPerMinute,
+    cap_per_minute: r.capPerMinute,
+    used_this_minute: r.usedThisMinute,
+    peak_per_minute: r.peakPerMinute,
+    queued: r.queued,
+    in_flight: r.inFlight,
+    granted: r.granted,
+    paused_until: r.pausedUntil === undefined ? null : formatIsoMillis(r.pausedUntil),
+    rate_limited: r.rateLimited,
+    banned: r.banned,
   };
 }

@@ -15,6 +15,10 @@ import { formatLogLine, setLogSink } from "../logger.ts";
 import { logRecorderEvent } from "./event-log.ts";
 import type { RecorderEvent } from "./events.ts";
 import { createSupervisor, type Supervisor } from "./supervisor.ts";
+import { createDashboardView, type DashboardView } from "../dashboard/view-state.ts";
+import { createSymbolUniverse } from "./symbol-universe.ts";
+import { createRestBudget } from "../exchange/rest-budget.ts";
+import { systemClock } from "../clock.ts";
 
 /** A graceful stop that takes longer than this is cut short (exit 1). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -45,18 +49,29 @@ export interface RunRecorderOptions {
 export async function runRecorder(options: RunRecorderOptions): Promise<number> {
   const { config, log } = options;
   for (const warning of config.warnings) log.warn(warning);
-  const warning = await checkSymbols(config.restUrl, config.symbols, config.intervals[0]!);
-  if (warning) log.warn(warning);
+  const onEvent = (event: RecorderEvent) => {
+    logRecorderEvent(log, event);
+    options.onEvent?.(event);
+  };
+  // One REST governor for every call of the process; its limit comes from exchangeInfo.
+  const budget = createRestBudget({ clock: systemClock });
+  const universe = createSymbolUniverse({ config, clock: systemClock, budget, emit: onEvent, warn: (message) => log.warn(message) });
+  const start = await universe.initial();
+  if (start.unchecked) {
+    const warning = await checkSymbols(config.restUrl, config.symbols, config.intervals[0]!);
+    if (warning) log.warn(warning);
+  }
+  if (config.symbolSelection.all) log.info(`--symbol all: ${start.trading.length} TRADING symbols${config.symbolSelection.quote ? ` quoted in ${config.symbolSelection.quote.join(",")}` : ""}, ${start.trading.length * config.intervals.length} streams`);
 
   let heartbeat: Heartbeat | undefined;
   const supervisor = createSupervisor({
     config,
     version: options.version,
-    onEvent(event) {
-      logRecorderEvent(log, event);
-      options.onEvent?.(event);
-    },
+    symbols: start.trading,
+    budget,
+    onEvent,
     onChange: () => heartbeat?.touch(),
+    onSilentStream: () => universe.refreshSoon(),
   });
   refuseSharedStateFile(config.stateFile);
   try {
@@ -65,6 +80,8 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     throw new UserError(`cannot write the state file ${config.stateFile}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; choose another --state`);
   }
   supervisor.start(); // UserError: bad CSV, live lock, unwritable --out
+  for (const { symbol, status } of start.halted) supervisor.retireSymbol(symbol, status);
+  universe.start(supervisor);
   heartbeat = createHeartbeat({
     path: config.stateFile,
     clock: { now: Date.now, setTimeout: (fn, ms) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } },
@@ -77,8 +94,8 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false;
-    let selected = 0;
-    const dashboard = options.dashboard && process.stdout.isTTY ? showDashboard(supervisor, options, () => selected) : undefined;
+    const view = createDashboardView();
+    const dashboard = options.dashboard && process.stdout.isTTY ? showDashboard(supervisor, options, view) : undefined;
     const keys =
       options.keys === false
         ? { stop() {} }
@@ -91,13 +108,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
               } else if (key === "r") {
                 log.info("r pressed: proactive restart now");
                 supervisor.restartNow();
-              } else if (key === "tab") {
-                selected = (selected + 1) % Math.max(1, supervisor.streams.length);
-                dashboard?.redraw();
-              } else if (key === "shift-tab") {
-                selected = (selected + supervisor.streams.length - 1) % Math.max(1, supervisor.streams.length);
-                dashboard?.redraw();
-              }
+              } else if (view.onKey(key)) dashboard?.redraw();
             },
           });
     const onSignal = (signal: NodeJS.Signals) => {
@@ -125,6 +136,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
         options.forceExit(1);
       }, STOP_DEADLINE_MS);
       keys.stop();
+      universe.stop();
       supervisor.stop(reason);
       dashboard?.stop();
       heartbeat?.stop();
@@ -141,13 +153,14 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
 // --- internal ---
 
 /** The dashboard on the alternate screen; log lines go to its tail meanwhile. */
-function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, selected: () => number): Dashboard {
+function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, view: DashboardView): Dashboard {
   const tail = createLogTail();
   const previousSink = setLogSink(tail.sink);
   const utf8 = detectUtf8();
   const colour = !process.env.NO_COLOR;
   const host = hostname();
   const dashboard = startDashboard({
+    view,
     getSnapshot: () =>
       dashboardSnapshot({
         version: options.version,
@@ -156,7 +169,8 @@ function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, sele
         staleAfterMs: options.config.staleAfterMs,
         counters: supervisor.counters,
         streams: supervisor.streams,
-        selected: selected(),
+        connections: supervisor.pool(),
+        rest: supervisor.budget.snapshot(),
         log: tail.entries(),
         alerts: options.alertStats?.() ?? { sent: 0, queued: 0, failed: 0 },
         utf8,

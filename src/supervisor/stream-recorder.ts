@@ -26,6 +26,11 @@ export interface StreamRecorderOptions {
    * by the exchange's own clock.
    */
   startAt: number | undefined;
+  /**
+   * A listing: when the CSV has no rows, it starts with the exchange's first candle at or
+   * after this time (asked over REST), not with the first live one. Wins over `startAt`.
+   */
+  firstFrom?: number;
   /** One page of closed candles from `from` on (REST, retried until `signal` aborts); `more` when another page follows. */
   fetchClosed(from: number, signal: AbortSignal, openFrom: number | undefined): Promise<{ candles: Candle[]; more: boolean }>;
   events: StreamEvents;
@@ -70,7 +75,9 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
   const held = new Map<number, { candle: Candle; since: number }>();
   const stopper = new AbortController();
   // `let` narrowed through closures: read it as `expectNext!` only where it is known to be set.
-  let expectNext: number | undefined = writer.lastOpenTime !== undefined ? nextOpenTime(interval, writer.lastOpenTime) : options.startAt;
+  let expectNext: number | undefined = writer.lastOpenTime !== undefined ? nextOpenTime(interval, writer.lastOpenTime) : options.firstFrom !== undefined ? undefined : options.startAt;
+  /** A listing's CSV waits for REST to say which candle is the first (see `firstFrom`). */
+  let firstFrom: number | undefined = writer.lastOpenTime === undefined ? options.firstFrom : undefined;
   /** The newest candle the stream shows open (its in-progress updates, or the one after a close). */
   let liveOpen: number | undefined;
   let running = false;
@@ -132,11 +139,12 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
 
   /** Past the hold limit, the hole stays a hole: held candles are written after it, said loudly. */
   function releaseExpiredHold(): boolean {
-    if (held.size === 0 || expectNext === undefined) return false;
+    if (held.size === 0) return false;
     const oldest = Math.min(...[...held.values()].map((h) => h.since));
     if (clock.now() - oldest < HOLD_LIMIT_MS) return false;
     const first = Math.min(...held.keys());
-    events.unrepaired?.(expectNext, first);
+    if (expectNext === undefined) firstFrom = undefined; // REST never said where the listing starts: from the stream, then
+    else events.unrepaired?.(expectNext, first);
     expectNext = first;
     drainHeld();
     return true;
@@ -175,12 +183,13 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       releaseExpiredHold();
       const lastClosed = previousOpenTime(interval, candleOpenAt(interval, clock.now()));
       const verifyFrom = tailFetchFrom();
-      if (expectNext === undefined || (expectNext > lastClosed && held.size === 0 && verifyFrom === undefined)) return;
+      if (expectNext === undefined && firstFrom === undefined) return;
+      if (expectNext !== undefined && expectNext > lastClosed && held.size === 0 && verifyFrom === undefined) return;
       let candles: Candle[];
       let more: boolean;
       const request = (inFlight = new AbortController());
       try {
-        ({ candles, more } = await options.fetchClosed(verifyFrom ?? expectNext, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
+        ({ candles, more } = await options.fetchClosed(verifyFrom ?? expectNext ?? firstFrom!, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
       } catch (err) {
         if (stopper.signal.aborted) return;
         if (request.signal.aborted) continue; // the hold limit passed during the request
@@ -192,7 +201,18 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       }
       if (request.signal.aborted) continue;
       if (verifyFrom !== undefined && tailFetchFrom() === verifyFrom) settleTail(checkTail(tailToVerify!, candles));
-      const written: Candle[] = [];
+      if (expectNext === undefined && firstFrom !== undefined && candles.length > 0) {
+        // The listing's first candle on the exchange: the CSV starts there.
+        expectNext = candles[0]!.openTime;
+        firstFrom = undefined;
+      }
+      if (expectNext === undefined) {
+        // REST has nothing yet (it lags a listing by a moment): ask again shortly; after
+        // that, the stream's first close asks again.
+        if (lagTry >= REST_LAG_RETRY_MS.length) return;
+        await sleep(clock, REST_LAG_RETRY_MS[Math.min(lagTry++, REST_LAG_RETRY_MS.length - 1)]!, stopper.signal);
+        continue;
+      }      const written: Candle[] = [];
       for (const candle of candles) {
         if (candle.openTime < expectNext!) continue;
         if (candle.openTime > expectNext!) reportExchangeGap(expectNext!, candle.openTime);
@@ -236,13 +256,18 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
     },
     onLive(candle) {
       if (liveOpen === undefined || candle.openTime > liveOpen) liveOpen = candle.openTime;
-      if (expectNext !== undefined) return;
+      if (expectNext !== undefined || firstFrom !== undefined) return;
       expectNext = candle.openTime;
       armHeal();
     },
     onClosed(candle) {
       const after = nextOpenTime(interval, candle.openTime);
       if (liveOpen === undefined || after > liveOpen) liveOpen = after;
+      if (expectNext === undefined && firstFrom !== undefined) {
+        hold(candle);
+        recorder.requestBackfill("listing");
+        return "held";
+      }
       if (expectNext === undefined) expectNext = candle.openTime;
       if (candle.openTime < expectNext) return "duplicate";
       if (candle.openTime === expectNext) return write(candle, "stream") ? (drainHeld(), "written") : "duplicate";

@@ -2,33 +2,41 @@ import { hostname } from "node:os";
 import { systemClock, type Clock } from "../clock.ts";
 import { streamKey } from "../candles/candle.ts";
 import type { ResolvedConfig } from "../config/load.ts";
-import { backoffDelayMs } from "../stream/backoff.ts";
-import { combinedStreamUrl, parseStreamMessage } from "../stream/binance.ts";
-import { openConnection, type CloseInfo, type Connection } from "../stream/connection.ts";
+import { createRestBudget, type RestBudget } from "../exchange/rest-budget.ts";
+import { parseStreamMessage, type StreamSpec } from "../stream/binance.ts";
+import type { Connection } from "../stream/connection.ts";
 import { isAligned } from "../time/intervals.ts";
+import { createConnectionPool, type ConnectionPool, type PoolStats } from "./connection-pool.ts";
 import type { RecorderEvent } from "./events.ts";
-import { nextRestartPlan } from "./restart-schedule.ts";
-import { openStreams, type RecordedStream } from "./open-streams.ts";
+import { join, resolve } from "node:path";
+import { csvFileName } from "../candles/csv.ts";
+import { newStreamStats, openStream, prepareOutDir, type RecordedStream } from "./open-streams.ts";
 import { buildRecorderState, type RecorderCounters, type StreamStats } from "./recorder-state.ts";
+import type { ShardConnection } from "./shard-connection.ts";
+import { openFileLimit, openFilesProblem } from "./open-files.ts";
+import { UserError } from "../errors.ts";
+import { createSyncPool, type SyncPool } from "../candles/sync-pool.ts";
 import type { RecorderState, RecorderStatus } from "../state/state-file.ts";
 
-/** A new connection must deliver within this long, or the old one is kept. */
-export const CANDIDATE_TIMEOUT_MS = 30_000;
-/**
- * Streaming that stayed healthy this long resets the backoff (first retry immediate again).
- * Counted from the last reactive (re)connect, across proactive swaps: a swap replaces the
- * connection, not the health of the stream.
- */
-const STABLE_UPTIME_MS = 5000;
+export { CANDIDATE_TIMEOUT_MS } from "./shard-connection.ts";
+
+/** From this many streams on (or with `--symbol all`), fdatasyncs run on a pool of threads. */
+export const SYNC_POOL_FROM_STREAMS = 64;
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
   version: string;
   clock?: Clock;
+  /** The symbols to record at start. @default config.symbols */
+  symbols?: string[];
+  /** Every REST call of the process goes through it. @default a budget of Binance's 6,000 weight per minute */
+  budget?: RestBudget;
   /** Every event, for logs, alerts and the dashboard. Must not throw or block. */
   onEvent?(event: RecorderEvent): void;
   /** A state change worth persisting (the heartbeat coalesces them). */
   onChange?(): void;
+  /** A stream went silent: the symbol list may have changed (a halt), worth a look soon. */
+  onSilentStream?(symbol: string): void;
   createSocket?: (url: string) => WebSocket;
 }
 
@@ -37,27 +45,38 @@ export interface Supervisor {
   start(): void;
   /** Idempotent: closes sockets, writes held rows, releases locks. */
   stop(reason: string): void;
-  /** The `d` key: drop the live connection now (the backfill must repair it). */
+  /** The `d` key: drop every live connection now (the backfill must repair it). */
   dropConnection(): void;
-  /** The `r` key: a make-before-break restart now. */
+  /** The `r` key: a make-before-break restart of every connection now. */
   restartNow(): void;
+  /**
+   * Records `symbol` from now on (a listing, or a symbol trading again). A new CSV starts
+   * with the exchange's first candle at or after `firstFrom` (a listing is recorded from its
+   * first minute); an existing one goes on from its last row.
+   */
+  addSymbol(symbol: string, firstFrom?: number): void;
+  /** `symbol` stopped trading: its streams are dropped, its CSVs closed, it is marked retired. */
+  retireSymbol(symbol: string, status: string): void;
+  /** Symbols recorded now (not retired). */
+  readonly symbols: string[];
   state(): RecorderState;
   readonly counters: RecorderCounters;
   readonly streams: StreamStats[];
   readonly status: RecorderStatus;
+  readonly budget: RestBudget;
+  pool(): PoolStats;
 }
 
 /**
- * The recorder: one combined-stream connection for every (symbol, interval), a CSV
- * per stream, REST backfill after every (re)connect, stale-data detection, reconnects
- * with backoff forever, and make-before-break proactive restarts on UTC boundaries.
+ * The recorder: a CSV per (symbol, interval), the streams sharded over a pool of
+ * combined-stream connections (connection-pool.ts), REST backfill through one weight
+ * budget after every (re)connect, and the symbol set changing while it runs.
  */
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  const budget = options.budget ?? createRestBudget({ clock });
   const emit = (event: RecorderEvent) => options.onEvent?.(event);
-  const changed = () => options.onChange?.();
-  const url = combinedStreamUrl(config.wsUrl, config.symbols.flatMap((symbol) => config.intervals.map((interval) => ({ symbol, interval }))));
   const startedAt = clock.now();
 
   const counters: RecorderCounters = {
@@ -79,47 +98,88 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
   const stats: StreamStats[] = [];
   const byKey = new Map<string, RecordedStream>();
-
-  let active: Connection | undefined;
-  let candidate: { conn: Connection; boundary: number; cancel: (() => void)[] } | undefined;
-  const retired = new Set<Connection>();
-  let everConnected = false;
+  /** Streams retired this run: late klines for them are expected, not malformed. */
+  const retiredKeys = new Set<string>();
+  const recorded = new Set<string>();
   let stopping = false;
-  let reconnectingSince: number | undefined;
-  /** When the stream last came back after a failure (kept across proactive swaps). */
-  let healthySince: number | undefined;
-  let escalated = false;
-  const timers: (() => void)[] = [];
-  let cancelRestart: (() => void) | undefined;
-  let cancelReconnect: (() => void) | undefined;
+  /** Past a few dozen streams, a candle close is a burst of fdatasyncs: they go to worker threads. */
+  let syncPool: SyncPool | undefined;
 
-  function setStatus(status: RecorderStatus): void {
-    if (counters.status === status) return;
-    counters.status = status;
-    changed();
+  function changed(): void {
+    refreshCounters();
+    options.onChange?.();
   }
 
-  function openAll(): void {
-    for (const stream of openStreams({ config, clock, emit, changed, onRestRequest: () => counters.restCalls++ })) {
-      stats.push(stream.stats);
-      byKey.set(stream.stats.key, stream);
+  /** The pool's connections summed up in kstlib's one-connection fields. */
+  function refreshCounters(): void {
+    const shards = pool.shards;
+    counters.status = stopping ? "stopped" : pool.status();
+    const since = shards.map((s) => s.connectedSince);
+    counters.connectedSince = since.length > 0 && since.every((t) => t !== undefined) ? Math.max(...(since as number[])) : undefined;
+    counters.attempt = Math.max(0, ...shards.map((s) => s.attempt));
+    counters.nextRetryAt = _min(shards.map((s) => s.nextRetryAt));
+    counters.nextRestartAt = _min(shards.map((s) => s.nextRestartAt));
+    counters.error = shards.find((s) => s.error !== undefined)?.error;
+  }
+
+  const pool: ConnectionPool = createConnectionPool({
+    config,
+    clock,
+    counters,
+    emit,
+    changed,
+    createSocket: options.createSocket,
+    onMessage,
+    onConnected(streams, reason) {
+      for (const spec of streams) byKey.get(streamKey(spec.symbol, spec.interval))?.recorder.requestBackfill(reason);
+    },
+    boundaryWritten(boundary, streams) {
+      return streams.every((spec) => {
+        const s = byKey.get(streamKey(spec.symbol, spec.interval));
+        return !s || !isAligned(s.recorder.interval, boundary) || (s.recorder.expectNext ?? boundary) >= boundary;
+      });
+    },
+    liveAt: (spec) => byKey.get(streamKey(spec.symbol, spec.interval))?.stats.liveAt,
+    onSilent(spec) {
+      byKey.get(streamKey(spec.symbol, spec.interval))?.recorder.requestBackfill("silent stream");
+      options.onSilentStream?.(spec.symbol);
+    },
+  });
+
+  function open(symbol: string, firstFrom: number | undefined): void {
+    for (const interval of config.intervals) {
+      const key = streamKey(symbol, interval);
+      const previous = stats.find((s) => s.key === key);
+      const stream = openStream({ config, clock, emit, changed, budget, syncPool, onRestRequest: () => counters.restCalls++ }, symbol, interval, { firstFrom, stats: previous });
+      if (!previous) stats.push(stream.stats);
+      byKey.set(key, stream);
+      retiredKeys.delete(key);
+    }
+    recorded.add(symbol);
+  }
+
+  function refreshStreamStats(): void {
+    for (const s of byKey.values()) {
+      s.stats.backfilling = s.recorder.backfilling;
+      s.stats.held = s.recorder.pending;
     }
   }
 
-  function backfillAll(reason: string): void {
-    for (const s of byKey.values()) s.recorder.requestBackfill(reason);
+  function wantedStreams(): StreamSpec[] {
+    return [...recorded].flatMap((symbol) => config.intervals.map((interval) => ({ symbol, interval })));
   }
 
   // --- messages ---
 
-  function onMessage(text: string, conn: Connection): void {
+  function onMessage(text: string, shard: ShardConnection, conn: Connection): void {
     counters.lastMessageAt = clock.now();
     const msg = parseStreamMessage(text);
     switch (msg.type) {
       case "kline": {
-        const entry = byKey.get(streamKey(msg.candle.symbol, msg.candle.interval));
+        const key = streamKey(msg.candle.symbol, msg.candle.interval);
+        const entry = byKey.get(key);
         if (!entry) {
-          countMalformed(`kline for a stream we did not ask for: ${msg.candle.symbol}@${msg.candle.interval}`);
+          if (!retiredKeys.has(key)) countMalformed(`kline for a stream we did not ask for: ${msg.candle.symbol}@${msg.candle.interval}`);
           return;
         }
         const s = entry.stats;
@@ -130,13 +190,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         s.liveAt = counters.lastMessageAt;
         if (msg.closed) entry.recorder.onClosed(msg.candle);
         else entry.recorder.onLive(msg.candle);
-        if (candidate && conn === candidate.conn) checkSwap();
+        shard.delivered(conn);
         return;
       }
       case "shutdown":
-        if (conn !== active) return;
-        emit({ type: "server_shutdown" });
-        beginRestart(clock.now(), "server shutdown");
+        if (!shard.isActive(conn)) return;
+        emit({ type: "server_shutdown", ...(pool.shards.length > 1 ? { connection: shard.index } : {}) });
+        shard.restart("server shutdown");
         return;
       case "reply":
       case "other":
@@ -151,228 +211,123 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     emit({ type: "malformed_message", reason, count: counters.malformed });
   }
 
-  // --- connection lifecycle ---
-
-  function connect(): void {
-    cancelReconnect = undefined;
-    if (stopping) return;
-    counters.attempt++;
-    counters.nextRetryAt = undefined;
-    active = openConnection({ url, clock, staleAfterMs: config.staleAfterMs, onOpen, onMessage, onClose });
-  }
-
-  function onOpen(conn: Connection): void {
-    if (conn !== active) return;
-    markConnected(conn);
-  }
-
-  function markConnected(conn: Connection): void {
-    if (everConnected) {
-      counters.reconnects++;
-      counters.reactiveReconnects++;
-    }
-    everConnected = true;
-    healthySince = clock.now();
-    counters.connectedSince = conn.openedAt ?? clock.now();
-    reconnectingSince = undefined;
-    escalated = false;
-    counters.error = undefined;
-    emit({ type: "connected", url, attempt: counters.attempt });
-    setStatus("connected");
-    changed();
-    backfillAll("connected");
-    if (!cancelRestart && !candidate) scheduleRestart();
-  }
-
-  function onClose(info: CloseInfo, conn: Connection): void {
-    if (retired.delete(conn)) return;
-    if (candidate && conn === candidate.conn) {
-      dropCandidate(`the new connection closed (${info.code}${info.reason ? ` ${info.reason}` : ""}) before taking over`);
-      return;
-    }
-    if (conn !== active) return;
-    if (info.stale) {
-      counters.staleDetections++;
-      emit({ type: "stream_dead", silentMs: config.staleAfterMs });
-    }
-    const opened = conn.openedAt !== undefined;
-    if (opened) emit({ type: "disconnected", code: info.code, reason: info.reason, upMs: info.upMs, stale: info.stale });
-    active = undefined;
-    counters.connectedSince = undefined;
-    counters.error = info.stale ? "STALE" : info.timedOut ? "CONNECT_TIMEOUT" : `CLOSED_${info.code}`;
-    if (stopping) return;
-    if (candidate && candidate.conn.state !== "closed") {
-      // The old connection died during a restart: the new one takes over now.
-      const next = candidate;
-      clearCandidate();
-      active = next.conn;
-      if (next.conn.state === "open") markConnected(next.conn);
-      else setStatus("reconnecting");
-      return;
-    }
-    if (_wasHealthy(healthySince, counters.lastMessageAt, clock.now())) counters.attempt = 0;
-    healthySince = undefined;
-    reconnectingSince ??= clock.now();
-    setStatus("reconnecting");
-    const delay = scheduleReconnect();
-    if (!opened) {
-      const error = info.timedOut ? "no answer within 10s" : (info.error ?? `closed with ${info.code}`);
-      emit({ type: "connect_failed", attempt: counters.attempt, error, retryInMs: delay });
-    }
-  }
-
-  function scheduleReconnect(): number {
-    const delay = backoffDelayMs(counters.attempt + 1, { baseMs: config.reconnectBaseMs, maxMs: config.reconnectMaxMs });
-    counters.nextRetryAt = clock.now() + delay;
-    if (!escalated && reconnectingSince !== undefined && clock.now() - reconnectingSince >= config.alerts.escalateAfterMs) {
-      escalated = true;
-      emit({ type: "reconnecting_long", sinceMs: clock.now() - reconnectingSince, attempts: counters.attempt });
-    }
-    cancelReconnect = clock.setTimeout(connect, delay);
-    changed();
-    return delay;
-  }
-
-  // --- proactive restart, make-before-break ---
-
-  function scheduleRestart(): void {
-    cancelRestart?.();
-    cancelRestart = undefined;
-    counters.nextRestartAt = undefined;
-    if (config.restartEveryMs <= 0 || stopping) return;
-    const plan = nextRestartPlan(clock.now(), config.restartEveryMs, config.restartMarginMs);
-    counters.nextRestartAt = plan.boundary;
-    cancelRestart = clock.setTimeout(() => {
-      cancelRestart = undefined; // fired: whoever finishes this restart schedules the next
-      beginRestart(plan.boundary, "scheduled");
-    }, plan.openAt - clock.now());
-  }
-
-  function beginRestart(boundary: number, why: "scheduled" | "manual" | "server shutdown"): void {
-    if (stopping || candidate) return;
-    if (!active || active.state !== "open") {
-      if (why === "scheduled") scheduleRestart();
-      return;
-    }
-    if (why === "scheduled" && clock.now() - (active.openedAt ?? 0) < config.minConnectionMs) {
-      emit({ type: "proactive_restart_abandoned", boundary, reason: "the connection is younger than min_connection_duration" });
-      scheduleRestart();
-      return;
-    }
-    const conn = openConnection({ url, clock, staleAfterMs: config.staleAfterMs, onOpen, onMessage, onClose });
-    const deadline = Math.max(boundary, clock.now()) + CANDIDATE_TIMEOUT_MS;
-    candidate = {
-      conn,
-      boundary,
-      cancel: [clock.setTimeout(() => checkSwap(), boundary - clock.now()), clock.setTimeout(() => candidateDeadline(), deadline - clock.now())],
-    };
-  }
-
-  /** Swap once the new connection delivers, the boundary passed, and the candle closing at it is written. */
-  function checkSwap(): void {
-    if (!candidate || candidate.conn.messages === 0) return;
-    if (clock.now() < candidate.boundary) return;
-    const boundary = candidate.boundary;
-    const written = [...byKey.values()].every((s) => !isAligned(s.recorder.interval, boundary) || (s.recorder.expectNext ?? boundary) >= boundary);
-    if (written) swap();
-  }
-
-  function candidateDeadline(): void {
-    if (!candidate) return;
-    if (candidate.conn.messages > 0) return swap();
-    dropCandidate("the new connection delivered nothing within 30s; keeping the old one");
-  }
-
-  function swap(): void {
-    if (!candidate) return;
-    const next = candidate;
-    clearCandidate();
-    const old = active;
-    active = next.conn;
-    if (old) {
-      retired.add(old);
-      old.close(1000, "proactive restart");
-    }
-    counters.proactiveRestarts++;
-    counters.reconnects++;
-    counters.connectedSince = next.conn.openedAt ?? clock.now();
-    emit({ type: "proactive_restart", boundary: next.boundary });
-    setStatus("connected");
-    changed();
-    backfillAll("proactive restart");
-    scheduleRestart();
-  }
-
-  function dropCandidate(reason: string): void {
-    if (!candidate) return;
-    const { conn, boundary } = candidate;
-    clearCandidate();
-    retired.add(conn);
-    conn.terminate();
-    emit({ type: "proactive_restart_abandoned", boundary, reason });
-    scheduleRestart();
-  }
-
-  function clearCandidate(): void {
-    for (const cancel of candidate?.cancel ?? []) cancel();
-    candidate = undefined;
-  }
-
   // --- the interface ---
 
   const supervisor: Supervisor = {
     start() {
-      openAll();
+      const symbols = options.symbols ?? config.symbols;
+      const streamCount = symbols.length * config.intervals.length;
+      const problem = openFilesProblem(streamCount, Math.ceil(streamCount / config.streamsPerConnection), openFileLimit());
+      if (problem) throw new UserError(problem);
+      prepareOutDir(config.outDir);
+      if (config.symbolSelection.all || streamCount >= SYNC_POOL_FROM_STREAMS) syncPool = createSyncPool();
+      try {
+        for (const symbol of symbols) open(symbol, undefined);
+      } catch (err) {
+        for (const s of byKey.values()) s.writer.close();
+        throw err;
+      }
       emit({ type: "started", streams: [...byKey.keys()] });
-      backfillAll("start-up");
-      connect();
+      for (const s of byKey.values()) s.recorder.requestBackfill("start-up");
+      pool.start(wantedStreams());
       changed();
     },
     stop(reason) {
       if (stopping) return;
       stopping = true;
       counters.stopReason = reason;
-      cancelRestart?.();
-      cancelReconnect?.();
-      for (const cancel of timers) cancel();
-      if (candidate) {
-        retired.add(candidate.conn);
-        candidate.conn.terminate();
-        clearCandidate();
-      }
-      active?.close(1000, "recorder stopping");
+      pool.stop();
       for (const s of byKey.values()) {
         s.recorder.stop();
         s.writer.close();
         s.stats.csvBytes = s.writer.bytesWritten;
       }
+      syncPool?.close();
+      refreshCounters();
       counters.nextRestartAt = undefined;
       counters.nextRetryAt = undefined;
       counters.connectedSince = undefined;
-      setStatus("stopped");
+      options.onChange?.();
       emit({ type: "stopped", reason });
     },
     dropConnection() {
-      active?.terminate();
+      pool.dropAll();
     },
     restartNow() {
-      beginRestart(clock.now(), "manual");
+      pool.restartAll("manual");
+    },
+    addSymbol(symbol, firstFrom) {
+      if (stopping || recorded.has(symbol)) return;
+      const wasRetired = stats.some((s) => s.symbol === symbol && s.retiredAt !== undefined);
+      try {
+        open(symbol, firstFrom);
+      } catch (err) {
+        emit({ type: "warning", message: `cannot record ${symbol}: ${err instanceof Error ? err.message : String(err)}` });
+        for (const interval of config.intervals) {
+          const key = streamKey(symbol, interval);
+          byKey.get(key)?.writer.close();
+          byKey.delete(key);
+        }
+        recorded.delete(symbol);
+        return;
+      }
+      emit(wasRetired ? { type: "symbol_resumed", symbol } : { type: "symbol_listed", symbol });
+      for (const interval of config.intervals) byKey.get(streamKey(symbol, interval))?.recorder.requestBackfill(wasRetired ? "trading again" : "listed");
+      pool.setStreams(wantedStreams());
+      changed();
+    },
+    retireSymbol(symbol, status) {
+      if (stopping) return;
+      const now = clock.now();
+      for (const interval of config.intervals) {
+        const key = streamKey(symbol, interval);
+        const s = byKey.get(key);
+        let stat = s?.stats ?? stats.find((x) => x.key === key);
+        if (!stat) {
+          // Named but not trading at start: listed in the state file as retired, no CSV opened.
+          stat = newStreamStats(symbol, interval, join(resolve(config.outDir), csvFileName(symbol, interval)));
+          stats.push(stat);
+        }
+        if (stat.retiredAt !== undefined && !s) continue;
+        stat.retiredAt ??= now;
+        if (!s) continue;
+        s.recorder.stop();
+        s.writer.close();
+        s.stats.csvBytes = s.writer.bytesWritten;
+        s.stats.backfilling = false;
+        s.stats.held = 0;
+        byKey.delete(key);
+        retiredKeys.add(key);
+      }
+      const wasRecorded = recorded.delete(symbol);
+      emit({ type: "symbol_retired", symbol, status });
+      if (wasRecorded) pool.setStreams(wantedStreams());
+      changed();
+    },
+    get symbols() {
+      return [...recorded];
     },
     state() {
-      return buildRecorderState({ counters, streams: stats, version: options.version, host: hostname(), pid: process.pid, now: clock.now() });
+      refreshStreamStats();
+      return buildRecorderState({ counters, streams: stats, version: options.version, host: hostname(), pid: process.pid, now: clock.now(), rest: budget.snapshot(), connections: pool.stats() });
     },
     counters,
-    streams: stats,
+    get streams() {
+      refreshStreamStats();
+      return stats;
+    },
     get status() {
       return counters.status;
     },
+    budget,
+    pool: () => pool.stats(),
   };
   return supervisor;
 }
 
 // --- internal ---
 
-/** The stream had been up and delivering for STABLE_UPTIME_MS when it failed. */
-function _wasHealthy(healthySince: number | undefined, lastMessageAt: number | undefined, now: number): boolean {
-  return healthySince !== undefined && now - healthySince >= STABLE_UPTIME_MS && lastMessageAt !== undefined && lastMessageAt >= healthySince;
+function _min(values: (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length > 0 ? Math.min(...defined) : undefined;
 }

@@ -44,7 +44,7 @@ function symbols(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${letter(i / 676)}${letter(i / 26)}${letter(i)}USDT`);
 }
 
-test("a refused connection to 600 streams logs short connect_failed lines naming host, path and stream count, not the streams", async () => {
+test("a refused pool of 600 streams (three connections of 200) logs short connect_failed lines naming the connection, host, path and stream count, not the streams", async () => {
   const port = closedPort();
   const config = resolveConfig({ csv: { dir } }, undefined, {
     symbol: symbols(300).join(","),
@@ -72,7 +72,8 @@ test("a refused connection to 600 streams logs short connect_failed lines naming
   expect(failed.length).toBeGreaterThanOrEqual(2);
   for (const { line } of failed) {
     expect(line.length).toBeLessThan(300);
-    expect(line).toContain(`127.0.0.1:${port}/stream (600 streams)`);
+    expect(line).toContain(`127.0.0.1:${port}/stream (200 streams)`);
+    expect(line).toMatch(/connection [123]: connection attempt/);
     expect(line).toContain("Failed to connect");
     expect(line).not.toContain("@kline_");
   }

@@ -1,0 +1,127 @@
+/**
+ * The whole market, end to end: `dist/resilience simulate --symbols N --rest-weight W`
+ * (about 70% USDT symbols, other quotes, some in BREAK) with three mass drops, a listing,
+ * a halt and one silent stream; `dist/resilience run --symbol all --quote USDT --interval
+ * 1s,1m` records it. Then: every symbol TRADING in USDT at the end has both CSVs complete
+ * and exact (checked row by row against the simulator's candles), the listing's CSVs start
+ * with its first candle, the halted symbol is retired in the state file, there is no CSV
+ * for anything else, and the simulator saw no 414, 1008, 418 or over-limit attempt and at
+ * most a few 429s. Prints one line of figures; exits 1 on any problem.
+ *
+ *   bun scripts/e2e-market.ts [--symbols 450] [--seconds 170] [--rest-weight 2400] [--keep DIR]
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { simulatedKline } from "../src/sim/candles.ts";
+import type { Interval } from "../src/time/intervals.ts";
+import { readFirstLine } from "./lib/process-io.ts";
+import { checkCsv, closedBetween, openedBetween } from "./lib/truth-check.ts";
+
+const { values } = parseArgs({
+  options: { symbols: { type: "string", default: "450" }, seconds: { type: "string", default: "170" }, "rest-weight": { type: "string", default: "2400" }, keep: { type: "string" } },
+});
+const SECONDS = Number(values.seconds);
+const BIN = resolve(import.meta.dir, "../dist/resilience");
+const SEED = 11;
+const INTERVALS: Interval[] = ["1s", "1m"];
+if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
+
+// Three mass drops, a listing, a halt and a silent stream; the last 25 s stay quiet for the repairs.
+const FAULTS = ["drop@25s", "listing@35s", "halt@45s", "silent@55s", `drop@${Math.round(SECONDS * 0.45)}s`, `drop@${Math.round(SECONDS * 0.7)}s`].join(",");
+
+const dir = values.keep ?? mkdtempSync(join(tmpdir(), "resilience-market-"));
+mkdirSync(dir, { recursive: true });
+const csvDir = join(dir, "csv");
+const problems: string[] = [];
+
+const simLog = Bun.file(join(dir, "simulate.log"));
+const sim = Bun.spawn([BIN, "simulate", "--port", "0", "--symbols", values.symbols!, "--seed", String(SEED), "--rest-weight", values["rest-weight"]!, "--faults", FAULTS], { stdout: "pipe", stderr: simLog });
+const firstLine = await readFirstLine(sim.stdout);
+const base = /listening on (http:\/\/\S+)/.exec(firstLine)?.[1];
+if (!base) throw new Error(`simulate did not say where it listens: ${firstLine}`);
+const before = await exchangeInfo();
+
+const started = Date.now();
+const recorder = Bun.spawn(
+  [BIN, "run", "--symbol", "all", "--quote", "USDT", "--interval", INTERVALS.join(","), "--symbols-refresh", "15s", "--stale-after", "5s",
+    "--ws-url", base.replace("http", "ws"), "--rest-url", base, "--out", csvDir, "--state", join(dir, "state.json"), "--no-dashboard"],
+  { stdout: Bun.file(join(dir, "run.log")), stderr: Bun.file(join(dir, "run.err")) },
+);
+await Bun.sleep(SECONDS * 1000);
+const stopAt = Date.now();
+recorder.kill("SIGTERM");
+const code = await recorder.exited;
+if (code !== 0) problems.push(`recorder exited ${code} on SIGTERM: ${readFileSync(join(dir, "run.err"), "utf8").slice(0, 300)}`);
+
+const after = await exchangeInfo();
+const stats = (await (await fetch(`${base}/sim/stats`)).json()) as { limits: Record<string, number>; peakWeightPerMinute: number; connections: number };
+sim.kill("SIGTERM");
+await sim.exited;
+
+const usdtAtStart = new Set(before.filter((s) => s.status === "TRADING" && s.quoteAsset === "USDT").map((s) => s.symbol));
+const usdtAtEnd = after.filter((s) => s.status === "TRADING" && s.quoteAsset === "USDT").map((s) => s.symbol);
+const listed = usdtAtEnd.filter((s) => !before.some((b) => b.symbol === s));
+const halted = [...usdtAtStart].filter((s) => !usdtAtEnd.includes(s));
+if (listed.length !== 1) problems.push(`expected one listing, the simulator shows ${listed.length}`);
+if (halted.length !== 1) problems.push(`expected one halted symbol, the simulator shows ${halted.length}`);
+if (usdtAtStart.size < 300) problems.push(`only ${usdtAtStart.size} USDT symbols: give more --symbols`);
+
+const truth = { truth: (symbol: string, interval: Interval, t: number) => simulatedKline(SEED, symbol, interval, t) };
+let rows = 0;
+let checked = 0;
+for (const symbol of usdtAtEnd) {
+  for (const interval of INTERVALS) {
+    const path = join(csvDir, `candles_${symbol}_${interval}.csv`);
+    if (!existsSync(path)) {
+      problems.push(`${symbol}@${interval}: no CSV`);
+      continue;
+    }
+    const first = listed.includes(symbol) ? await firstCandle(symbol, interval) : openedBetween(interval, started, started + 8000);
+    const verdict = checkCsv(path, truth, symbol, interval, { first, last: closedBetween(interval, stopAt - 2000, stopAt) });
+    rows += verdict.times.length;
+    checked++;
+    for (const p of verdict.problems.slice(0, 3)) problems.push(`${symbol}@${interval}: ${p}`);
+  }
+}
+const allowed = new Set([...usdtAtStart, ...listed]);
+for (const file of readdirSync(csvDir).filter((f) => f.endsWith(".csv"))) {
+  const symbol = /^candles_([A-Z0-9]+)_/.exec(file)?.[1];
+  if (!symbol || !allowed.has(symbol)) problems.push(`a CSV for a symbol that never traded in USDT: ${file}`);
+}
+const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { status: string; streams: Record<string, { retired?: string }>; rest?: { peak_per_minute: number; rate_limited: number; banned: number } };
+for (const symbol of halted) {
+  for (const interval of INTERVALS) if (!state.streams[`${symbol}@${interval}`]?.retired) problems.push(`${symbol}@${interval}: halted, but not marked retired in the state file`);
+}
+if (state.status !== "stopped") problems.push(`state status is ${state.status}, not stopped`);
+const { uri414 = 0, tooManyStreams = 0, attempts429 = 0, messages1008 = 0, rest429 = 0, rest418 = 0 } = stats.limits;
+if (uri414 + tooManyStreams + attempts429 + messages1008 + rest418 > 0) problems.push(`limits broken: ${JSON.stringify(stats.limits)}`);
+if (rest429 > 3) problems.push(`${rest429} REST 429s (at most a few allowed)`);
+const log = readFileSync(join(dir, "run.log"), "utf8");
+if (!/stream silent/.test(log)) problems.push("the silent stream was never noticed (no 'stream silent' line in the log)");
+
+console.log(
+  `e2e-market: ${SECONDS}s, ${usdtAtStart.size} USDT symbols (${before.length} listed), ${checked} CSVs, ${rows} rows checked; ` +
+    `listing ${listed.join(",") || "-"}, halt ${halted.join(",") || "-"}; connections made ${stats.connections}; ` +
+    `REST peak ${stats.peakWeightPerMinute}/min of ${values["rest-weight"]}, 429s ${rest429}, 418s ${rest418}; limits ${JSON.stringify(stats.limits)}`,
+);
+if (!values.keep && problems.length === 0) rmSync(dir, { recursive: true, force: true });
+if (problems.length > 0) {
+  for (const p of problems.slice(0, 40)) console.error(`e2e-market problem: ${p}`);
+  if (problems.length > 40) console.error(`… and ${problems.length - 40} more (files kept in ${dir})`);
+  process.exit(1);
+}
+
+// --- internal ---
+
+async function exchangeInfo(): Promise<{ symbol: string; status: string; quoteAsset: string }[]> {
+  const res = await fetch(`${base}/api/v3/exchangeInfo`);
+  return ((await res.json()) as { symbols: { symbol: string; status: string; quoteAsset: string }[] }).symbols;
+}
+
+async function firstCandle(symbol: string, interval: Interval): Promise<number> {
+  const res = await fetch(`${base}/api/v3/klines?symbol=${symbol}&interval=${interval}&startTime=0&limit=1`);
+  const rows = (await res.json()) as [number][];
+  return rows[0]![0];
+}
