@@ -42,13 +42,25 @@ export function renderStatus(view: StatusView): string[] {
   if (state.backfilled !== undefined || state.exchange_gaps !== undefined) {
     lines.push(_row("backfilled", `${state.backfilled ?? 0} candles, exchange gaps ${state.exchange_gaps ?? 0}`));
   }
+  if (state.connections) lines.push(_row("connections", `${state.connections.open} of ${state.connections.total} open, ${state.connections.recent_attempts} attempts in the last 5 min`));
+  if (state.rest) {
+    const r = state.rest;
+    const paused = r.paused_until ? `, paused until ${r.paused_until}` : "";
+    lines.push(_row("REST", `${r.used_this_minute}/${r.cap_per_minute} weight this minute (limit ${r.limit_per_minute}, peak ${r.peak_per_minute}), ${r.queued} queued, ${r.in_flight} in flight${paused}, 429s ${r.rate_limited}, 418s ${r.banned}`));
+  }
   const streams = Object.entries(state.streams ?? {});
   if (streams.length > 0) {
-    lines.push("streams");
+    // Hundreds of streams: a summary, then only the ones worth a look.
+    const many = streams.length > STREAMS_LISTED;
+    const retired = streams.filter(([, s]) => s.retired).length;
+    const backfilling = streams.filter(([, s]) => !s.retired && s.backfilling).length;
+    lines.push(many ? `streams      ${streams.length}: ${streams.length - retired - backfilling} recording, ${backfilling} backfilling, ${retired} retired (each: status --json)` : "streams");
     for (const [key, s] of streams) {
+      if (many && !s.retired && !s.backfilling && (s.conflicts ?? []).length === 0 && !health.problems.some((p) => p.startsWith(`${s.symbol} ${s.interval}`))) continue;
       const name = s.symbol && s.interval ? `${s.symbol} ${s.interval}` : key;
       const candle = s.last_candle ? `last candle ${s.last_candle} (${_closed(now, s.last_candle, s.interval)})` : "no candle yet";
-      lines.push(`  ${name.padEnd(16)} ${candle}, ${s.candles_written ?? 0} written  ${s.csv ?? ""}`.trimEnd());
+      const what = s.retired ? `retired ${s.retired} (stopped trading), ${candle}` : `${candle}${s.backfilling ? `, backfilling (${s.held ?? 0} held)` : ""}`;
+      lines.push(`  ${name.padEnd(16)} ${what}, ${s.candles_written ?? 0} written  ${s.csv ?? ""}`.trimEnd());
       for (const c of s.conflicts ?? []) lines.push(`    conflict: last row ${c.open_time} ${c.action} (the exchange disagreed: ${c.fields.join(", ")}); old row kept in ${s.csv ?? "the CSV"}.conflicts.jsonl`);
     }
   } else if (state.last_candle_time !== undefined) {
@@ -86,6 +98,9 @@ export function sessionProblems(session: SessionView): string[] {
 }
 
 // --- internal ---
+
+/** With more streams than this, `status` lists only those worth a look. */
+const STREAMS_LISTED = 20;
 
 function _row(label: string, value: string): string {
   return `${label.padEnd(13)}${value}`;

@@ -106,6 +106,7 @@ function _seconds(ms: number): string {
 function _lateStream(key: string, stream: Partial<NonNullable<RecorderState["streams"]>[string]>, asOf: number, startedAt: number | undefined): string | undefined {
   const interval = typeof stream.interval === "string" && isInterval(stream.interval) ? stream.interval : undefined;
   if (!interval) return undefined;
+  if (stream.retired) return undefined; // stopped trading: no candle is expected
   const name = stream.symbol ? `${stream.symbol} ${interval}` : key;
   const open = _time(stream.last_candle);
   if (open === undefined) {

@@ -65,6 +65,8 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
   const shards: ShardConnection[] = [];
   const byStream = new Map<string, ShardConnection>();
   const silence = new Map<string, SilenceWatch>();
+  /** When a stream was added to a running pool (a listing): it is not judged on earlier closes. */
+  const joined = new Map<string, number>();
   let nextIndex = 1;
   let stopping = false;
   let cancelLiveness: (() => void) | undefined;
@@ -108,7 +110,10 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
     const now = clock.now();
     for (const shard of shards) {
       if (shard.status !== "connected") continue;
-      const found = silentStreams({ streams: shard.streams, now, connectedSince: shard.connectedSince, lastMessageAt: shard.lastMessageAt, liveAt: options.liveAt, watches: silence });
+      const found = silentStreams({
+        streams: shard.streams, now, connectedSince: shard.connectedSince, lastMessageAt: shard.lastMessageAt,
+        liveAt: options.liveAt, joinedAt: (s) => joined.get(klineStreamName(s)), watches: silence,
+      });
       if (found.length === 0) continue;
       for (const { stream, silentMs } of found) {
         emit({ type: "stream_silent", symbol: stream.symbol, interval: stream.interval, silentMs, connection: shard.index });
@@ -129,6 +134,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
     },
     setStreams(streams) {
       if (stopping) return;
+      for (const s of streams) if (!byStream.has(klineStreamName(s))) joined.set(klineStreamName(s), clock.now());
       const groups = reshardStreams(shards.map((s) => s.streams), streams, limits);
       // Groups keep their order: the first ones map onto the live shards that kept members.
       const live = shards.filter((s) => s.streams.some((spec) => streams.some((w) => klineStreamName(w) === klineStreamName(spec))));

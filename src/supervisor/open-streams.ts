@@ -38,6 +38,8 @@ export interface OpenStreamsOptions {
   /** fdatasync on worker threads (many streams); undefined: inline after each write. */
   syncPool?: SyncPool;
   onRestRequest(): void;
+  /** A row is on disk (fdatasync returned): for followers and measurements. */
+  onDurable?(stream: string, openTime: number): void;
 }
 
 /** Creates --out (a UserError when it cannot be used as a directory). */
@@ -94,6 +96,10 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
     onRecovered() {
       emit({ type: "csv_write_recovered", symbol, interval });
       changed();
+    },
+    onSynced(openTime) {
+      stats.lastSyncAt = clock.now();
+      options.onDurable?.(stats.key, openTime);
     },
   });
   if (writer.repairs.tornBytes > 0) {

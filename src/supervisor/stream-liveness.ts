@@ -26,6 +26,8 @@ export interface SilenceInput {
   /** When that connection last delivered a data frame. */
   lastMessageAt: number | undefined;
   liveAt(stream: StreamSpec): number | undefined;
+  /** When the stream joined this connection's list (a listing added later), if after it opened. */
+  joinedAt?(stream: StreamSpec): number | undefined;
   /** Updated in place: a stream reported is not reported again before its backoff passed. */
   watches: Map<string, SilenceWatch>;
 }
@@ -45,7 +47,8 @@ export function silentStreams(input: SilenceInput): { stream: StreamSpec; silent
     const period = updatePeriodMs(stream.interval);
     // The latest close at least SILENT_PERIODS update periods ago: its event is overdue.
     const lastClose = candleOpenAt(stream.interval, now - SILENT_PERIODS * period);
-    if (connectedSince >= lastClose || now - lastMessageAt > period) continue;
+    const since = Math.max(connectedSince, input.joinedAt?.(stream) ?? -Infinity);
+    if (since >= lastClose || now - lastMessageAt > period) continue;
     const liveAt = input.liveAt(stream);
     if (liveAt !== undefined && liveAt >= lastClose) continue;
     const key = klineStreamName(stream);

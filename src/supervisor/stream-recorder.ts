@@ -189,7 +189,9 @@ export function createStreamRecorder(options: StreamRecorderOptions): StreamReco
       let more: boolean;
       const request = (inFlight = new AbortController());
       try {
-        ({ candles, more } = await options.fetchClosed(verifyFrom ?? expectNext ?? firstFrom!, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
+        // A listing: from the candle containing `firstFrom` (REST serves candles opening at or after startTime).
+        const from = verifyFrom ?? expectNext ?? candleOpenAt(interval, firstFrom!);
+        ({ candles, more } = await options.fetchClosed(from, AbortSignal.any([stopper.signal, request.signal]), liveOpen));
       } catch (err) {
         if (stopper.signal.aborted) return;
         if (request.signal.aborted) continue; // the hold limit passed during the request

@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   /** A stream went silent: the symbol list may have changed (a halt), worth a look soon. */
   onSilentStream?(symbol: string): void;
   createSocket?: (url: string) => WebSocket;
+  /** A row is on disk (its fdatasync returned): `stream` is `SYMBOL@interval`. Must not block. */
+  onDurable?(stream: string, openTime: number): void;
 }
 
 export interface Supervisor {
@@ -150,7 +152,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     for (const interval of config.intervals) {
       const key = streamKey(symbol, interval);
       const previous = stats.find((s) => s.key === key);
-      const stream = openStream({ config, clock, emit, changed, budget, syncPool, onRestRequest: () => counters.restCalls++ }, symbol, interval, { firstFrom, stats: previous });
+      const stream = openStream({ config, clock, emit, changed, budget, syncPool, onRestRequest: () => counters.restCalls++, onDurable: options.onDurable }, symbol, interval, { firstFrom, stats: previous });
       if (!previous) stats.push(stream.stats);
       byKey.set(key, stream);
       retiredKeys.delete(key);

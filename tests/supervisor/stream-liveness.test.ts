@@ -48,3 +48,11 @@ test("a stream reported once is not reported again before its backoff, and waits
   expect(check(later, { BTCUSDT: later, ETHUSDT: T0 - 30_000, SOLUSDT: later }, watches)).toEqual(["ETHUSDT"]);
   expect(watches.get("ethusdt@kline_1m")!.backoffMs).toBe(backoff * 2);
 });
+
+test("a stream added to a running connection (a listing) is not judged on closes before it joined", () => {
+  const now = T0 + 7_000;
+  const found = silentStreams({ streams: [eth], now, connectedSince: T0 - 10 * MIN, lastMessageAt: now - 100, liveAt: () => undefined, joinedAt: () => T0 + 1000, watches: new Map() });
+  expect(found).toEqual([]);
+  const later = silentStreams({ streams: [eth], now, connectedSince: T0 - 10 * MIN, lastMessageAt: now - 100, liveAt: () => undefined, joinedAt: () => T0 - 1000, watches: new Map() });
+  expect(later.map((f) => f.stream.symbol)).toEqual(["ETHUSDT"]);
+});

@@ -233,3 +233,45 @@ describe("the CSV's last row at start-up is checked against the exchange", () =>
     expect(t.conflicts).toEqual(["replaced close earlier too"]);
   });
 });
+
+describe("a listing (firstFrom)", () => {
+  /** REST as Binance serves it: candles opening at or after `from`, closed ones only, from the listing's candle on. */
+  function listingExchange(firstIndex: number) {
+    const calls: number[] = [];
+    const fetchClosed = async (from: number) => {
+      calls.push(from);
+      const out: Candle[] = [];
+      for (let i = firstIndex; T0 + (i + 1) * M <= clock.now(); i++) if (T0 + i * M >= from) out.push(candle(i));
+      return { candles: out, more: false };
+    };
+    return { calls, fetchClosed };
+  }
+
+  test("the CSV starts with the listing's first candle even when the previous look was inside that candle, never with a live candle", async () => {
+    await clock.advance(5 * M + 40_000); // listed at 5m30s, seen now; the previous look was at 5m10s
+    const ex = listingExchange(5);
+    recorder = createStreamRecorder({ symbol: "BTCUSDT", interval: "1m", writer, clock, startAt: undefined, firstFrom: T0 + 5 * M + 10_000, fetchClosed: ex.fetchClosed, events: {} });
+    recorder.onLive(candle(5));
+    recorder.requestBackfill("listed");
+    await clock.advance(30_000); // REST has nothing closed yet: a few retries, then the stream's close asks again
+    expect(rows()).toEqual([]);
+    await clock.advance(20_000); // 6m10s: candle 5 closed (REST's last retry or its close event brings it)
+    recorder.onClosed(candle(5));
+    await clock.advance(10);
+    expect(rows()).toEqual([5]);
+    // Every REST call asked from the listing candle's open, never from the middle of it.
+    expect(ex.calls.every((t) => t === T0 + 5 * M || t > T0 + 5 * M + M - 1)).toBe(true);
+    await clock.advance(29_990); // 7m00s: candle 6's close event
+    expect(recorder.onClosed(candle(6))).toBe("written");
+    expect(rows()).toEqual([5, 6]);
+  });
+
+  test("a listing noticed late is recorded from its first candle, over REST", async () => {
+    await clock.advance(9 * M + 5000); // listed at minute 3, noticed at 9m05s
+    const ex = listingExchange(3);
+    recorder = createStreamRecorder({ symbol: "BTCUSDT", interval: "1m", writer, clock, startAt: undefined, firstFrom: T0 + 2 * M, fetchClosed: ex.fetchClosed, events: {} });
+    recorder.requestBackfill("listed");
+    await clock.advance(10);
+    expect(rows()).toEqual([3, 4, 5, 6, 7, 8]);
+  });
+});
