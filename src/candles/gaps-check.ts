@@ -2,6 +2,7 @@ import { closeSync } from "node:fs";
 import { systemClock, type Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import { fetchClosedKlines, RestUnavailableError } from "../exchange/rest-klines.ts";
+import { createRestBudget, type RestBudget } from "../exchange/rest-budget.ts";
 import { isInterval, INTERVALS, type Interval } from "../time/intervals.ts";
 import { parseTime } from "../time/timestamp.ts";
 import type { AuditReport } from "./audit.ts";
@@ -31,6 +32,8 @@ export interface GapsOptions {
   clock?: Clock;
   /** For tests. @default fetch */
   fetch?: typeof fetch;
+  /** One REST weight budget for every file checked (a 429 pauses them all). */
+  budget?: RestBudget;
 }
 
 /** The flags of `resilience gaps`, as citty hands them over. */
@@ -69,7 +72,7 @@ export function resolveGapsOptions(args: GapsArgs, clock: Clock = systemClock): 
   if (since !== undefined && until !== undefined && since > until) throw new UserError("--since is after --until; swap them");
   const restUrl = args.restUrl ?? DEFAULT_REST_URL;
   if (!/^https?:\/\/[^/\s]+/.test(restUrl) || !URL.canParse(restUrl)) throw new UserError(`--rest-url: "${restUrl}" is not an http(s) URL`);
-  return { interval: args.interval as Interval | undefined, symbol, since, until, verify: !!args.verify, fill: !!args.fill, restUrl, clock };
+  return { interval: args.interval as Interval | undefined, symbol, since, until, verify: !!args.verify, fill: !!args.fill, restUrl, clock, budget: createRestBudget({ clock }) };
 }
 
 /** Audits one file and, as asked, verifies its holes with the exchange or fills them. */
@@ -132,7 +135,7 @@ async function _askLastRow(file: string, interval: Interval, options: GapsOption
   const symbol = options.symbol ?? symbolFromName(file);
   if (!symbol) return undefined;
   const fetchOne = (time: number) =>
-    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: time, endTime: time, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch });
+    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: time, endTime: time, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch, budget: options.budget, stream: `${symbol}@${interval}` });
   try {
     return await checkLastRow(file, interval, (options.clock ?? systemClock).now(), fetchOne);
   } catch (err) {
@@ -147,7 +150,7 @@ async function _ask(file: string, report: AuditReport, options: GapsOptions, rep
   const symbol = options.symbol ?? symbolFromName(file);
   if (!symbol) throw new UserError(`${file}: the file name does not say the symbol; give --symbol`);
   const fetcher: KlineFetcher = (from, to) =>
-    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: from, endTime: to, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch });
+    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: from, endTime: to, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch, budget: options.budget, stream: `${symbol}@${interval}` });
   try {
     return await askExchange(report, fetcher, { repair });
   } catch (err) {
