@@ -11,6 +11,8 @@ export interface HeartbeatOptions {
   /** A failing write is reported once per episode, never thrown. */
   onError?(message: string): void;
   onRecovered?(): void;
+  /** A change is written this long after it at most (changes in between share the write). @default 50 */
+  touchDelayMs?: number;
 }
 
 export interface Heartbeat {
@@ -57,7 +59,7 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
       cancelTouch = clock.setTimeout(() => {
         cancelTouch = undefined;
         write();
-      }, TOUCH_DELAY_MS);
+      }, options.touchDelayMs ?? TOUCH_DELAY_MS);
     },
     stop() {
       stopped = true;
