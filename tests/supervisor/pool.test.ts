@@ -30,6 +30,14 @@ async function waitFor(what: string, cond: () => boolean, ms = 10_000) {
   }
 }
 
+/** Every symbol's 1s CSV holds exactly the exchange's candles from the start to the stop. */
+function expectEveryCsvComplete(startedAt: number, connectedAt: number, stoppedAt: number) {
+  for (const symbol of SYMBOLS) {
+    const verdict = checkCsvAgainstTruth(join(dir, `candles_${symbol}_1s.csv`), exchange!, symbol, "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt + 1000), expectLast: lastClosedBefore("1s", stoppedAt) });
+    expect(verdict.problems).toEqual([]);
+  }
+}
+
 function start(events: RecorderEvent[], overrides: Record<string, string> = {}) {
   const config = resolveConfig({}, undefined, {
     symbol: SYMBOLS.join(","),
@@ -64,10 +72,7 @@ test("six streams at two per connection: three connections, a mass drop of all o
   await Bun.sleep(2500);
   sup.stop("test over");
   const stoppedAt = Date.now();
-  for (const symbol of SYMBOLS) {
-    const verdict = checkCsvAgainstTruth(join(dir, `candles_${symbol}_1s.csv`), exchange, symbol, "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt + 1000), expectLast: lastClosedBefore("1s", stoppedAt) });
-    expect(verdict.problems).toEqual([]);
-  }
+  expectEveryCsvComplete(startedAt, connectedAt, stoppedAt);
   expect(exchange.stats().limits).toMatchObject({ uri414: 0, tooManyStreams: 0, attempts429: 0, messages1008: 0, rest429: 0, rest418: 0 });
 }, 30_000);
 
@@ -117,10 +122,7 @@ test("a stream that goes silent while its connection delivers the other is notic
   await Bun.sleep(2500);
   sup.stop("test over");
   const stoppedAt = Date.now();
-  for (const symbol of SYMBOLS) {
-    const verdict = checkCsvAgainstTruth(join(dir, `candles_${symbol}_1s.csv`), exchange, symbol, "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt + 1000), expectLast: lastClosedBefore("1s", stoppedAt) });
-    expect(verdict.problems).toEqual([]);
-  }
+  expectEveryCsvComplete(startedAt, connectedAt, stoppedAt);
   // Only the connection carrying it was moved.
   expect(events.filter((e) => e.type === "proactive_restart").length).toBe(1);
 }, 30_000);
