@@ -17,6 +17,7 @@ import type { RecorderEvent } from "./events.ts";
 import { createSupervisor, type Supervisor } from "./supervisor.ts";
 import { createDashboardView, type DashboardView } from "../dashboard/view-state.ts";
 import { createSymbolUniverse } from "./symbol-universe.ts";
+import { reportBackfillProgress } from "./backfill-progress.ts";
 import { createRestBudget } from "../exchange/rest-budget.ts";
 import { systemClock } from "../clock.ts";
 
@@ -96,6 +97,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     onRecovered: () => log.success("state file writes recovered"),
   });
   log.info(`CSV in ${config.outDir}, state in ${config.stateFile}; stop with Ctrl-C${process.stdin.isTTY ? ", q or F10" : ""}`);
+  const stopProgress = reportBackfillProgress(() => supervisor.budget.snapshot(), systemClock, (line) => log.info(line));
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false;
@@ -142,6 +144,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
       }, STOP_DEADLINE_MS);
       keys.stop();
       universe.stop();
+      stopProgress();
       supervisor.stop(reason);
       dashboard?.stop();
       heartbeat?.stop();
