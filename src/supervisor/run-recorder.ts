@@ -85,7 +85,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
   }
   supervisor.start(); // UserError: bad CSV, live lock, unwritable --out
   for (const { symbol, status } of start.halted) supervisor.retireSymbol(symbol, status);
-  universe.start(supervisor);
+  if (start.follow) universe.start(supervisor);
   heartbeat = createHeartbeat({
     path: config.stateFile,
     clock: { now: Date.now, setTimeout: (fn, ms) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } },

@@ -7,8 +7,6 @@ import { restBase } from "../exchange/rest-klines.ts";
 import { selectSymbols, type SymbolSelection } from "../exchange/symbol-selection.ts";
 import type { RecorderEvent } from "./events.ts";
 
-/** At start-up, exchangeInfo is asked this many times before a named list goes ahead unchecked. */
-const START_ATTEMPTS = 3;
 const START_TIMEOUT_MS = 10_000;
 /** A silent stream asks for a look at the symbol list (a halt?) this soon, at most this often. */
 const SOON_DELAY_MS = 5000;
@@ -41,6 +39,8 @@ export interface StartSymbols {
   halted: { symbol: string; status: string }[];
   /** exchangeInfo could not be read: the named list is recorded unchecked. */
   unchecked: boolean;
+  /** The REST server has exchangeInfo, so halts and listings can be followed (refreshes). */
+  follow: boolean;
 }
 
 /**
@@ -131,16 +131,17 @@ export function createSymbolUniverse(options: SymbolUniverseOptions): SymbolUniv
           if (config.symbolSelection.all && selection.trading.length === 0) {
             throw new UserError(`no TRADING symbol on ${config.restUrl} matches${config.symbolSelection.quote ? ` --quote ${config.symbolSelection.quote.join(",")}` : ""}; check --quote and --exclude`);
           }
-          return { trading: selection.trading, halted: selection.halted, unchecked: false };
+          return { trading: selection.trading, halted: selection.halted, unchecked: false, follow: true };
         } catch (err) {
           if (err instanceof UserError || stopper.signal.aborted) throw err;
           const why = errorMessage(err);
           // A REST server without exchangeInfo (a proxy serving klines only) will not grow one.
           const missing = /\bHTTP 404\b/.test(why);
           if (missing && config.symbolSelection.all) throw new UserError(`${config.restUrl} does not serve /api/v3/exchangeInfo (HTTP 404); --symbol all needs it: name the symbols instead`);
-          if (!config.symbolSelection.all && (attempt >= START_ATTEMPTS || missing)) {
-            options.warn(`could not read the symbol list from ${config.restUrl} (${why}); recording the symbols named, unchecked`);
-            return { trading: config.symbols, halted: [], unchecked: true };
+          // A named list does not wait for exchangeInfo: it starts unchecked (checked per symbol instead).
+          if (!config.symbolSelection.all) {
+            if (!missing) options.warn(`could not read the symbol list from ${config.restUrl} (${why}); recording the symbols named, unchecked`);
+            return { trading: config.symbols, halted: [], unchecked: true, follow: !missing };
           }
           const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
           options.warn(`could not read the symbol list from ${config.restUrl} (${why}); ${config.symbolSelection.all ? "--symbol all needs it: " : ""}retrying in ${Math.round(delay / 1000)}s`);
