@@ -16,9 +16,11 @@
  *   the same combined-stream URLs of 200 streams, JSON.parse, and for each closed kline write(2)
  *   + fdatasync of the row to its own file; it reconnects 500 ms after a close, and on every
  *   (re)connect fetches each stream's missed candles with one GET /api/v3/klines (up to 64 at
- *   once, within the 6,000 weight a minute), holding the stream's live closes until then. It
- *   gives CPU, RSS, close-to-disk and the repair, all in one run. With `--pool` (full runs only)
- *   a second floor syncs on the recorder's own sync pool (src/candles/sync-pool.ts).
+ *   once, within the 6,000 weight a minute), holding the stream's live closes until then and
+ *   writing them all with one write + fdatasync. It gives CPU, RSS, close-to-disk and the
+ *   repair, all in one run. A second floor (full runs, or `--pool`) syncs on the
+ *   recorder's own sync pool (src/candles/sync-pool.ts); its main thread never waits on a
+ *   sync, so when it parsed each close is also shown: the simulator's and the socket's part.
  * Every client starts as a recorder resuming after a pause: `--since` 5 min back (market) or
  * 30 s (stress), so the start-up repairs every stream over REST (the market's peak REST weight)
  * and the sync pool's threads are running before anything is measured.
@@ -201,7 +203,7 @@ async function _stress(floorBin: string) {
     const repair = await _massDrop(sim, symbols, join(run, "csv"), connections, async () => void (latency = await f.stop(symbols.length * (STRESS_WINDOW_MS / 1000))));
     return { usage, latency: latency!, repair, rest: await sim.rest() };
   });
-  const latencyRun = async (name: string, measureRun: (sim: _Sim, run: string, measure: _Measure) => Promise<_Latency>) =>
+  const latencyRun = async <L extends _Latency>(name: string, measureRun: (sim: _Sim, run: string, measure: _Measure) => Promise<L>) =>
     _withSim(STRESS_SYMBOLS, undefined, name, async (sim, run) => {
       const from = candleOpenAt("1s", Date.now() + STRESS_WARMUP_MS);
       return measureRun(sim, run, { from, until: from + STRESS_WINDOW_MS });
@@ -289,24 +291,44 @@ function _startupDone(stateFile: string): boolean {
   }
 }
 
-/** The real supervisor and heartbeat in this process; close-to-disk of rows whose open time is in `measure`. */
+/**
+ * The real supervisor and heartbeat in this process; close-to-disk of rows whose open time is
+ * in `measure`, from the close boundary and (its own part) from the moment the closing event
+ * arrived on its socket: a listener added before the recorder's own notes each arrival.
+ */
 function _inProcessRecorder(sim: _Sim, symbols: string[], interval: Interval, run: string, since: number, measure: _Measure) {
   const config = resolveConfig({}, undefined, { symbol: symbols.join(","), interval, wsUrl: sim.wsUrl, restUrl: sim.url, restartEvery: "0", since: String(since), out: join(run, "csv"), state: join(run, "state.json") });
   const step = intervalMs(interval);
   const latencies: number[] = [];
+  const own: number[] = [];
+  const arrived = new Map<string, number>();
   let heartbeat: Heartbeat | undefined;
   const supervisor = createSupervisor({
     config,
     version: "bench",
-    onDurable(_stream, openTime) {
-      if (openTime >= measure.from && openTime < measure.until) latencies.push(preciseNow() - (openTime + step));
+    createSocket(url) {
+      const ws = new WebSocket(url);
+      ws.addEventListener("message", (event: MessageEvent) => {
+        const text = typeof event.data === "string" ? event.data : "";
+        if (!text.includes('"x":true')) return;
+        const m = /"stream":"([a-z0-9]+)@kline_(\w+)".*?"k":\{"t":(\d+)/.exec(text);
+        if (m) arrived.set(`${m[1]!.toUpperCase()}@${m[2]}@${m[3]}`, preciseNow());
+      });
+      return ws;
+    },
+    onDurable(stream, openTime) {
+      if (openTime < measure.from || openTime >= measure.until) return;
+      const now = preciseNow();
+      latencies.push(now - (openTime + step));
+      const at = arrived.get(`${stream}@${openTime}`);
+      if (at !== undefined) own.push(now - at);
     },
     onChange: () => heartbeat?.touch(),
   });
   supervisor.start();
   heartbeat = createHeartbeat({ path: config.stateFile, clock: systemClock, intervalMs: config.heartbeatIntervalMs, build: () => supervisor.state() });
   return {
-    latency: (expected: number) => _latency(latencies, expected),
+    latency: (expected: number) => ({ ..._latency(latencies, expected), own: _latency(own, expected) }),
     stop() {
       supervisor.stop("done");
       heartbeat?.stop();
@@ -506,14 +528,25 @@ for (const key of cfg.streams) {
 function durable(f, t) {
   if (t >= cfg.measureFrom && t < cfg.measureUntil && measured < latencies.length) latencies[measured++] = performance.timeOrigin + performance.now() - (t + f.ms);
 }
-function append(f, k) {
-  if (k.t <= f.last) return;
-  f.last = k.t;
-  writeSync(f.fd, new Date(k.t).toISOString().slice(0, 19) + "Z," + k.o + "," + k.h + "," + k.l + "," + k.c + "," + k.v + "\n");
-  if (pool) pool.sync(f.fd).then(() => durable(f, k.t));
+/** Klines (oldest first) newer than the last row: one write(2) and one fdatasync for all of them. */
+function append(f, klines) {
+  let text = "";
+  const times = [];
+  for (const k of klines) {
+    if (k.t <= f.last) continue;
+    f.last = k.t;
+    text += new Date(k.t).toISOString().slice(0, 19) + "Z," + k.o + "," + k.h + "," + k.l + "," + k.c + "," + k.v + "\n";
+    times.push(k.t);
+  }
+  if (times.length === 0) return;
+  writeSync(f.fd, text);
+  const done = () => {
+    for (const t of times) durable(f, t);
+  };
+  if (pool) pool.sync(f.fd).then(done);
   else {
     fdatasyncSync(f.fd);
-    durable(f, k.t);
+    done();
   }
 }
 
@@ -538,6 +571,7 @@ function release() {
 async function repair(f) {
   if (f.held) return;
   f.held = [];
+  const fetched = [];
   for (let attempt = 0; attempt < 5; attempt++) {
     await slot();
     try {
@@ -545,7 +579,7 @@ async function repair(f) {
       const res = await fetch(cfg.rest + "/api/v3/klines?symbol=" + f.symbol + "&interval=" + f.interval + "&startTime=" + (f.last + f.ms) + "&limit=1000");
       if (!res.ok) throw new Error("HTTP " + res.status);
       const rows = await res.json();
-      for (const r of rows) if (r[6] < asked) append(f, { t: r[0], o: r[1], h: r[2], l: r[3], c: r[4], v: r[5] });
+      for (const r of rows) if (r[6] < asked) fetched.push({ t: r[0], o: r[1], h: r[2], l: r[3], c: r[4], v: r[5] });
       break;
     } catch {
       await Bun.sleep(500);
@@ -555,7 +589,7 @@ async function repair(f) {
   }
   const held = f.held;
   f.held = undefined;
-  for (const k of held) append(f, k);
+  append(f, [...fetched, ...held]);
 }
 
 function connect(keys) {
@@ -570,7 +604,7 @@ function connect(keys) {
     const f = files.get(k.s + "@" + k.i);
     if (k.t >= cfg.measureFrom && k.t < cfg.measureUntil && heard < received.length) received[heard++] = performance.timeOrigin + performance.now() - (k.t + f.ms);
     if (f.held) f.held.push(k);
-    else append(f, k);
+    else append(f, [k]);
   };
   ws.onerror = () => {};
   ws.onclose = () => setTimeout(() => connect(keys), cfg.retryMs);
@@ -609,14 +643,19 @@ function _print(market: Awaited<ReturnType<typeof _market>>, stress: Awaited<Ret
 
   console.log(`\nClose-to-disk: fdatasync returned, from the candle's close boundary (market: every row of ${BURSTS} minute burst(s) per client; stress: every row closing in the window)`);
   const lat = (load: string, label: string, l: _Latency, floor: _Latency) => [load, label, `${formatCount(l.rows)} of ${formatCount(l.expected)}`, formatMs(l.p50), formatMs(l.p99), formatMs(l.max), formatRatio(l.p50 / floor.p50), formatRatio(l.p99 / floor.p99)];
-  const latRows = (load: string, s: { floor: { latency: _Latency & { received: _Latency } }; floorPool?: { latency: _Latency } | _Latency; inProcess: { latency: _Latency } | _Latency }) => {
-    const get = (x: { latency: _Latency } | _Latency) => ("latency" in x ? x.latency : x);
+  type Received = _Latency & { received: _Latency };
+  type Own = _Latency & { own: _Latency };
+  const latRows = (load: string, s: { floor: { latency: Received }; floorPool?: { latency: Received } | Received; inProcess: { latency: Own } | Own }) => {
+    const get = <L extends _Latency>(x: { latency: L } | L): L => ("latency" in x ? x.latency : x);
     const floor = s.floor.latency;
+    // The pool floor's main thread never waits on a sync: when it parsed a close is the arrival floor.
+    const arrival = s.floorPool ? [lat(load, "(close event parsed by the bare client on the pool: the simulator + the socket)", get(s.floorPool).received, floor)] : [];
     return [
-      lat(load, "(the close event parsed by the bare client: the simulator's own delay)", floor.received, floor),
+      ...arrival,
       lat(load, "bare client: write + fdatasync inline (floor)", floor, floor),
       ...(s.floorPool ? [lat(load, "bare client: fdatasync on the sync pool", get(s.floorPool), floor)] : []),
       lat(load, "resilience (createSupervisor + heartbeat)", get(s.inProcess), floor),
+      lat(load, "resilience, its own part: from the closing event's arrival on its socket", get(s.inProcess).own, floor),
     ];
   };
   console.log(
