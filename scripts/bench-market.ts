@@ -56,7 +56,7 @@ import type { Subprocess } from "bun";
 import { systemClock } from "../src/clock.ts";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { simulatedKline } from "../src/sim/candles.ts";
-import { createHeartbeat, type Heartbeat } from "../src/state/heartbeat.ts";
+import { createHeartbeat, stateTouchDelayMs, type Heartbeat } from "../src/state/heartbeat.ts";
 import { createSupervisor } from "../src/supervisor/supervisor.ts";
 import { candleOpenAt, intervalMs, type Interval } from "../src/time/intervals.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -326,7 +326,7 @@ function _inProcessRecorder(sim: _Sim, symbols: string[], interval: Interval, ru
     onChange: () => heartbeat?.touch(),
   });
   supervisor.start();
-  heartbeat = createHeartbeat({ path: config.stateFile, clock: systemClock, intervalMs: config.heartbeatIntervalMs, build: () => supervisor.state() });
+  heartbeat = createHeartbeat({ path: config.stateFile, clock: systemClock, intervalMs: config.heartbeatIntervalMs, touchDelayMs: stateTouchDelayMs(symbols.length), build: () => supervisor.state() });
   return {
     latency: (expected: number) => ({ ..._latency(latencies, expected), own: _latency(own, expected) }),
     stop() {

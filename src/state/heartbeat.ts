@@ -25,6 +25,18 @@ export interface Heartbeat {
 /** Coalesces bursts of state changes (a backfill of 1000 rows) into one write. */
 const TOUCH_DELAY_MS = 50;
 
+/** Past this many streams, state changes are written at most once a second. */
+const MANY_STREAMS = 100;
+
+/**
+ * How soon a state change is written for a recorder of `streams` streams: at once (50 ms)
+ * for a few; once a second for hundreds, whose state file is large and changes many times
+ * a second (a write is an fsync on the main thread, not to be repeated through a minute burst).
+ */
+export function stateTouchDelayMs(streams: number): number {
+  return streams > MANY_STREAMS ? 1000 : TOUCH_DELAY_MS;
+}
+
 /** Writes the state file every `intervalMs` and shortly after every state change. */
 export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { clock } = options;

@@ -4,7 +4,7 @@ import { UserError, errorMessage } from "../errors.ts";
 import { checkWritable, readState } from "../state/state-file.ts";
 import { isRunning } from "../tmux/process.ts";
 import { checkSymbols } from "../exchange/check-symbols.ts";
-import { createHeartbeat, type Heartbeat } from "../state/heartbeat.ts";
+import { createHeartbeat, stateTouchDelayMs, type Heartbeat } from "../state/heartbeat.ts";
 import { createKeyReader } from "../terminal/key-reader.ts";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
@@ -20,9 +20,6 @@ import { createSymbolUniverse } from "./symbol-universe.ts";
 import { reportBackfillProgress } from "./backfill-progress.ts";
 import { createRestBudget } from "../exchange/rest-budget.ts";
 import { systemClock } from "../clock.ts";
-
-/** Past this many streams, state changes are written at most once a second. */
-const MANY_STREAMS = 100;
 
 /** A graceful stop that takes longer than this is cut short (exit 1). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -90,8 +87,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     path: config.stateFile,
     clock: { now: Date.now, setTimeout: (fn, ms) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } },
     intervalMs: config.heartbeatIntervalMs,
-    // Hundreds of streams change the state many times a second: one write a second is enough.
-    touchDelayMs: supervisor.streams.length > MANY_STREAMS ? 1000 : undefined,
+    touchDelayMs: stateTouchDelayMs(supervisor.streams.length),
     build: () => supervisor.state(),
     onError: (message) => log.error(message),
     onRecovered: () => log.success("state file writes recovered"),

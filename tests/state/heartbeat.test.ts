@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHeartbeat } from "../../src/state/heartbeat.ts";
+import { createHeartbeat, stateTouchDelayMs } from "../../src/state/heartbeat.ts";
 import type { RecorderState } from "../../src/state/state-file.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 
@@ -45,4 +45,9 @@ test("with many streams, changes are written at most once a second", async () =>
   await clock.advance(200);
   expect(written()).toBe(2);
   heartbeat.stop();
+});
+
+test("state changes of a few streams are written at once, of hundreds once a second", () => {
+  expect(stateTouchDelayMs(3)).toBe(50);
+  expect(stateTouchDelayMs(1500)).toBe(1000);
 });
