@@ -72,6 +72,11 @@ export interface ShardConnection {
   delivered(conn: Connection): void;
   /** `conn` is the live connection (messages on a retiring one are still routed, but not counted). */
   isActive(conn: Connection): boolean;
+  /**
+   * `serverShutdown` arrived on `conn`: the live connection moves to a new one (true, to be
+   * told); a new connection that has not taken over yet is abandoned (its server is going).
+   */
+  serverShutdown(conn: Connection): boolean;
 }
 
 export function createShardConnection(options: ShardConnectionOptions): ShardConnection {
@@ -381,6 +386,14 @@ export function createShardConnection(options: ShardConnectionOptions): ShardCon
     },
     isActive(conn) {
       return conn === active;
+    },
+    serverShutdown(conn) {
+      if (conn === active) {
+        beginRestart(clock.now(), "server shutdown");
+        return true;
+      }
+      if (candidate?.conn === conn) dropCandidate("the new connection's server announced a shutdown");
+      return false;
     },
   };
   return shard;

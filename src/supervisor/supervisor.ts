@@ -196,9 +196,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         return;
       }
       case "shutdown":
-        if (!shard.isActive(conn)) return;
-        emit({ type: "server_shutdown", ...(pool.shards.length > 1 ? { connection: shard.index } : {}) });
-        shard.restart("server shutdown");
+        if (shard.serverShutdown(conn)) emit({ type: "server_shutdown", ...(pool.shards.length > 1 ? { connection: shard.index } : {}) });
         return;
       case "reply":
       case "other":
