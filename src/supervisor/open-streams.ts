@@ -134,7 +134,6 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
         stats.recent.push(candle);
         if (stats.recent.length > RECENT_CANDLES) stats.recent.shift();
         stats.csvBytes = writer.bytesWritten;
-        stats.lastSyncAt = writer.lastSyncAt;
         changed();
       },
       backfilled: (candles) => emit({ type: "backfill_repaired", symbol, interval, candles }),

@@ -108,11 +108,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let syncPool: SyncPool | undefined;
 
   function changed(): void {
-    refreshCounters();
     options.onChange?.();
   }
 
-  /** The pool's connections summed up in kstlib's one-connection fields. */
+  /** The pool's connections summed up in kstlib's one-connection fields (when read, not on every candle). */
   function refreshCounters(): void {
     const shards = pool.shards;
     counters.status = stopping ? "stopped" : pool.status();
@@ -309,14 +308,19 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     },
     state() {
       refreshStreamStats();
+      refreshCounters();
       return buildRecorderState({ counters, streams: stats, version: options.version, host: hostname(), pid: process.pid, now: clock.now(), rest: budget.snapshot(), connections: pool.stats() });
     },
-    counters,
+    get counters() {
+      refreshCounters();
+      return counters;
+    },
     get streams() {
       refreshStreamStats();
       return stats;
     },
     get status() {
+      refreshCounters();
       return counters.status;
     },
     budget,
