@@ -73,6 +73,18 @@ export function describeEvent(event: AlertEvent): EventDescription | undefined {
       return { level: "warning", streams: [event.symbol], text: `${event.symbol} stopped trading (${event.status}): retired, its CSVs closed` };
     case "symbols_refresh_failed":
       return { level: "warning", text: `could not re-read the symbol list: ${event.error}; recording the known symbols, retrying` };
+    case "db_unreachable":
+      return { level: "critical", text: `database ${event.target} unreachable: ${event.error}; the CSVs keep every row, replication retries` };
+    case "db_recovered":
+      return { level: "success", text: `database ${event.target} reachable again after ${formatDuration(event.downMs)}; catching up from the CSVs` };
+    case "db_conflict":
+      return { level: "critical", streams: [_key(event)], text: `the table already holds ${formatIsoSeconds(event.openTime)} with other values: kept, ours recorded in ${event.table}_conflicts` };
+    case "db_row_rejected":
+      return { level: "critical", streams: [_key(event)], text: `the database refused the row ${formatIsoSeconds(event.openTime)}: ${event.error}` };
+    case "replication_lagging":
+      return { level: "critical", text: `replication ${formatDuration(event.lagMs)} behind: ${event.pendingRows} rows not yet in the database` };
+    case "replication_caught_up":
+      return { level: "success", text: "replication caught up" };
     case "watchdog_stale":
       return { level: "critical", streams: event.streams, text: `watchdog: ${_what(event.verdict)}: ${event.problems.join("; ")} (state file ${event.stateFile})` };
     case "watchdog_recovered":

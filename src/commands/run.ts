@@ -16,6 +16,9 @@ export default defineCommand({
     exclude: { type: "string", description: "never record these symbols", valueHint: "LIST" },
     "symbols-refresh": { type: "string", description: "re-read exchangeInfo this often: listings are recorded, halted symbols retired (default 1h)", valueHint: "DUR" },
     "streams-per-connection": { type: "string", description: "streams on one WebSocket connection, at most 1024 (default 200)", valueHint: "N" },
+    shard: { type: "string", description: "take shard K of N of the symbols (FNV-1a of the symbol modulo N), to split the market over N hosts", valueHint: "K/N" },
+    db: { type: "string", description: "also replicate every row into this PostgreSQL database (RESILIENCE_DB; never logged)", valueHint: "postgres://user[:password]@host[:port]/dbname" },
+    "db-table": { type: "string", description: "with --db: the table (default candles; conflicts go to <table>_conflicts)", valueHint: "NAME" },
     interval: { type: "string", description: "comma list of intervals: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (default 1h)", valueHint: "LIST" },
     "ws-url": { type: "string", description: "stream base (default wss://stream.binance.com:9443; a trailing /ws is accepted)", valueHint: "URL" },
     "rest-url": { type: "string", description: "REST base for backfill (default https://api.binance.com)", valueHint: "URL" },
@@ -47,6 +50,9 @@ export default defineCommand({
         exclude: args.exclude,
         symbolsRefresh: args["symbols-refresh"],
         streamsPerConnection: args["streams-per-connection"],
+        shard: args.shard,
+        db: args.db,
+        dbTable: args["db-table"],
       },
     });
     const simulator = await startSimulatorFor(config, args);

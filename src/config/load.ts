@@ -23,6 +23,9 @@ const ENV_OVERRIDES: Record<keyof RunOverrides, string | undefined> = {
   exclude: "RESILIENCE_EXCLUDE",
   symbolsRefresh: "RESILIENCE_SYMBOLS_REFRESH",
   streamsPerConnection: "RESILIENCE_STREAMS_PER_CONNECTION",
+  shard: "RESILIENCE_SHARD",
+  db: "RESILIENCE_DB",
+  dbTable: "RESILIENCE_DB_TABLE",
 };
 
 export interface LoadConfigOptions {

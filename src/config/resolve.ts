@@ -4,6 +4,8 @@ import { isInterval, type Interval } from "../time/intervals.ts";
 import { parseTime } from "../time/timestamp.ts";
 import type { CsvColumns } from "../candles/csv.ts";
 import { isTree, type ConfigTree, type KeyOrigins } from "./files.ts";
+import { inShard, type SymbolShard } from "../exchange/symbol-shard.ts";
+import { DEFAULT_DB_TABLE, parseDbUrl, parseTableName, type DbTarget } from "../db/db-url.ts";
 
 export const DEFAULT_WS_URL = "wss://stream.binance.com:9443";
 export const DEFAULT_REST_URL = "https://api.binance.com";
@@ -29,6 +31,9 @@ export interface RunOverrides {
   exclude?: string;
   symbolsRefresh?: string;
   streamsPerConnection?: string;
+  shard?: string;
+  db?: string;
+  dbTable?: string;
 }
 
 /** Which symbols to record: a fixed list, or every TRADING one (`--symbol all`). */
@@ -38,6 +43,14 @@ export interface SymbolSelection {
   quote: string[] | undefined;
   /** Never recorded (upper case). */
   exclude: string[];
+  /** `--shard K/N`: only the symbols whose hash modulo N is K. */
+  shard: SymbolShard | undefined;
+}
+
+/** `--db`: the CSVs are replicated into this PostgreSQL table. */
+export interface DbConfig {
+  target: DbTarget;
+  table: string;
 }
 
 /** A fully resolved run configuration: nothing optional left to check downstream. */
@@ -73,6 +86,8 @@ export interface ResolvedConfig {
   credentials: Record<string, string>;
   alerts: { minIntervalMs: number; escalateAfterMs: number; proactive: boolean };
   watchdog: { stateFile: string; cycleIntervalMs: number; maxAgeMs: number };
+  /** Replication into PostgreSQL; undefined without --db. */
+  db: DbConfig | undefined;
   warnings: string[];
 }
 
@@ -110,8 +125,12 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
   const quote = _optionalList(overrides.quote, given("quote", "--quote"), get("binance.stream.quote"), "binance.stream.quote", at);
   const exclude = _optionalList(overrides.exclude, given("exclude", "--exclude"), get("binance.stream.exclude"), "binance.stream.exclude", at) ?? [];
   if (quote && !all) warnings.push(`${overrides.quote !== undefined ? given("quote", "--quote") : `${at("binance.stream.quote")}: binance.stream.quote`} applies to --symbol all only; the symbols named are recorded whatever their quote`);
-  const symbols = all ? [] : _symbols(symbolsText, symbolsWhat).filter((s) => !exclude.includes(s));
-  if (!all && symbols.length === 0) throw new UserError(`${symbolsWhat}: every symbol named is excluded by --exclude; nothing to record`);
+  const shardWhat = overrides.shard !== undefined ? given("shard", "--shard") : `${at("binance.stream.shard")}: binance.stream.shard`;
+  const shard = _shard(overrides.shard ?? get("binance.stream.shard"), shardWhat);
+  const named = all ? [] : _symbols(symbolsText, symbolsWhat).filter((s) => !exclude.includes(s));
+  if (!all && named.length === 0) throw new UserError(`${symbolsWhat}: every symbol named is excluded by --exclude; nothing to record`);
+  const symbols = inShard(named, shard);
+  if (!all && symbols.length === 0) throw new UserError(`${shardWhat}: none of the ${named.length} symbols named falls in shard ${shard!.index}/${shard!.count}; name more symbols or use --symbol all`);
   const intervals = _intervals(overrides.interval ?? _listOf(get("binance.stream.timeframes") ?? get("binance.stream.timeframe"), "binance.stream.timeframes", timeframesAt) ?? "1h", overrides.interval !== undefined ? given("interval", "--interval") : `${timeframesAt}: binance.stream.timeframes`);
   const perConnectionWhat = overrides.streamsPerConnection !== undefined ? given("streamsPerConnection", "--streams-per-connection") : `${at("binance.stream.streams_per_connection")}: binance.stream.streams_per_connection`;
   const streamsPerConnection = _count(overrides.streamsPerConnection ?? get("binance.stream.streams_per_connection"), perConnectionWhat) ?? DEFAULT_STREAMS_PER_CONNECTION;
@@ -134,7 +153,7 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
   return {
     source,
     symbols,
-    symbolSelection: { all, quote, exclude },
+    symbolSelection: { all, quote, exclude, shard },
     symbolsRefreshMs,
     streamsPerConnection,
     intervals,
@@ -163,11 +182,37 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
       cycleIntervalMs: dur("resilience.watchdog.cycle_interval", "s") ?? 10_000,
       maxAgeMs: dur("resilience.watchdog.max_heartbeat_age", "s") ?? 30_000,
     },
+    db: _db(overrides, get, at, given),
     warnings,
   };
 }
 
 // --- internal ---
+
+/** `--db URL` / `db.url` (maybe from a sops file) and `--db-table` / `db.table`. */
+function _db(overrides: RunOverrides, get: (path: string) => unknown, at: (path: string) => string, given: (key: keyof RunOverrides, flag: string) => string): DbConfig | undefined {
+  const urlWhat = overrides.db !== undefined ? given("db", "--db") : `${at("db.url")}: db.url`;
+  const url = overrides.db ?? get("db.url");
+  const tableWhat = overrides.dbTable !== undefined ? given("dbTable", "--db-table") : `${at("db.table")}: db.table`;
+  const table = overrides.dbTable ?? get("db.table");
+  if (url === undefined) {
+    if (table !== undefined) throw new UserError(`${tableWhat} is set without --db; give the database too, e.g. --db postgres://user@host/dbname`);
+    return undefined;
+  }
+  if (typeof url !== "string" || url.trim() === "") throw new UserError(`${urlWhat} must be a non-empty string, e.g. postgres://user@host/dbname`);
+  if (url.startsWith("ENC[")) throw new UserError(`${urlWhat} is still encrypted; the sops file was not decrypted`);
+  if (table !== undefined && typeof table !== "string") throw new UserError(`${tableWhat} must be a table name, e.g. candles`);
+  return { target: parseDbUrl(url, urlWhat), table: table === undefined ? DEFAULT_DB_TABLE : parseTableName(table, tableWhat) };
+}
+
+/** `K/N` with 0 <= K < N. */
+function _shard(value: unknown, what: string): SymbolShard | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*$/.exec(String(value));
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!match || count < 1 || index >= count) throw new UserError(`${what}: "${String(value)}" is not a shard; give K/N with 0 <= K < N, e.g. 0/2 and 1/2 for two hosts`);
+  return { index, count };
+}
 
 const RESTART_EVERY_DEFAULT_MS = 4 * 3_600_000;
 const MARGIN_MAX_MS = 5000;
@@ -227,7 +272,7 @@ const KNOWN_KEYS = new Set([
   "websocket.ping.interval", "websocket.ping.timeout", "websocket.connection.timeout",
   "websocket.reconnect.delay", "websocket.reconnect.max_delay", "websocket.reconnect.max_attempts",
   "websocket.proactive.disconnect_check_interval", "websocket.proactive.reconnect_check_interval",
-  "csv.dir", "csv.columns",
+  "csv.dir", "csv.columns", "db.url", "db.table", "binance.stream.shard",
   "alerts.min_interval", "alerts.escalate_after", "alerts.proactive",
 ]);
 /** Subtrees taken whole: credentials (sops_*), and kstlib's own sections we do not use. */

@@ -1,4 +1,5 @@
 import type { SymbolInfo } from "./exchange-info.ts";
+import { inShard, type SymbolShard } from "./symbol-shard.ts";
 
 export interface SymbolWant {
   /** "all" trading spot symbols, or these names (any case). */
@@ -7,6 +8,8 @@ export interface SymbolWant {
   quote?: string[];
   /** Never these (any case). */
   exclude?: string[];
+  /** `--shard K/N`: only the symbols of shard K (see symbol-shard.ts). */
+  shard?: SymbolShard;
 }
 
 export interface SymbolSelection {
@@ -24,18 +27,19 @@ export interface SymbolSelection {
 /**
  * Which symbols to record, from exchangeInfo's list. With "all": every TRADING spot
  * symbol (of the wanted quotes) minus the excluded. With a list: the named ones, sorted
- * into trading, halted and unknown, minus the excluded. Names come out upper-case.
+ * into trading, halted and unknown, minus the excluded. Either way, with a shard, only
+ * the symbols of that shard. Names come out upper-case.
  */
 export function selectSymbols(symbols: SymbolInfo[], want: SymbolWant): SymbolSelection {
   const exclude = new Set((want.exclude ?? []).map(_upper));
   if (want.symbols === "all") {
     const quotes = want.quote ? new Set(want.quote.map(_upper)) : undefined;
     const trading = symbols.filter((s) => _isTrading(s) && (!quotes || quotes.has(_upper(s.quoteAsset))) && !exclude.has(_upper(s.symbol)));
-    return { trading: _sorted(trading.map((s) => _upper(s.symbol))), halted: [], unknown: [] };
+    return { trading: _sorted(inShard(trading.map((s) => _upper(s.symbol)), want.shard)), halted: [], unknown: [] };
   }
   const known = new Map(symbols.map((s) => [_upper(s.symbol), s]));
   const out: SymbolSelection = { trading: [], halted: [], unknown: [] };
-  for (const name of _sorted(want.symbols.map(_upper))) {
+  for (const name of _sorted(inShard(want.symbols.map(_upper), want.shard))) {
     if (exclude.has(name)) continue;
     const info = known.get(name);
     if (!info) out.unknown.push(name);

@@ -70,6 +70,24 @@ export interface RecorderState {
     rate_limited: number;
     banned: number;
   };
+  /** `--db`: replication of the CSVs into PostgreSQL. */
+  replication?: ReplicationState;
+}
+
+/** The replication figures in the state file (the URL never: `target` is host:port/dbname). */
+export interface ReplicationState {
+  target: string;
+  table: string;
+  state: "connecting" | "catching_up" | "live" | "unreachable";
+  pending_rows: number;
+  lag_seconds: number;
+  replicated_rows: number;
+  inserted_rows: number;
+  conflicts: number;
+  rejected_rows: number;
+  last_success_at: string | null;
+  error: string | null;
+  down_since: string | null;
 }
 
 /** Replaces `path` atomically: temp file in the same directory, fsync, rename, fsync dir. */

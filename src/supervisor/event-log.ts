@@ -80,6 +80,18 @@ function _describe(event: RecorderEvent): { level: LogLevel; message: string } |
       return entry("warn", `${event.symbol}: stopped trading (${event.status}); retired, its CSVs closed`);
     case "symbols_refresh_failed":
       return entry("warn", `could not re-read the symbol list (${event.error}); recording the known symbols, retrying`);
+    case "db_unreachable":
+      return entry("error", `database ${event.target} unreachable (${event.error}); the CSVs keep every row, replication retries with backoff`);
+    case "db_recovered":
+      return entry("success", `database ${event.target} reachable again after ${formatDuration(event.downMs)}; catching up from the CSVs`);
+    case "db_conflict":
+      return entry("error", `${event.symbol}@${event.interval}: the table holds ${formatIsoSeconds(event.openTime)} with other values; kept, ours is in ${event.table}_conflicts (stored ${event.stored}, ours ${event.offered})`);
+    case "db_row_rejected":
+      return entry("error", `${event.symbol}@${event.interval}: the database refused the row ${formatIsoSeconds(event.openTime)} (${event.error}); skipped, it stays in the CSV`);
+    case "replication_lagging":
+      return entry("warn", `replication is ${formatDuration(event.lagMs)} behind (${event.pendingRows} rows not yet in the database)`);
+    case "replication_caught_up":
+      return entry("success", "replication caught up: every row on disk is in the database");
     case "warning":
       return entry("warn", event.message);
     case "malformed_message":

@@ -20,6 +20,11 @@ import { createSymbolUniverse } from "./symbol-universe.ts";
 import { reportBackfillProgress } from "./backfill-progress.ts";
 import { createRestBudget } from "../exchange/rest-budget.ts";
 import { systemClock } from "../clock.ts";
+import { startRunReplication, type RunReplication } from "../db/replication-for-run.ts";
+import { replicationState } from "../db/replication-lag.ts";
+
+/** Of the stop deadline, what replication may use to send the rows already in the CSVs. */
+const DRAIN_BUDGET_MS = 7_000;
 
 /** A graceful stop that takes longer than this is cut short (exit 1). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -65,6 +70,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
   if (config.symbolSelection.all) log.info(`--symbol all: ${start.trading.length} TRADING symbols${config.symbolSelection.quote ? ` quoted in ${config.symbolSelection.quote.join(",")}` : ""}, ${start.trading.length * config.intervals.length} streams`);
 
   let heartbeat: Heartbeat | undefined;
+  let replication: RunReplication | undefined;
   const supervisor = createSupervisor({
     config,
     version: options.version,
@@ -73,6 +79,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     onEvent,
     onChange: () => heartbeat?.touch(),
     onSilentStream: () => universe.refreshSoon(),
+    onDurable: config.db ? (stream, openTime) => replication?.durable(stream, openTime) : undefined,
   });
   refuseSharedStateFile(config.stateFile);
   try {
@@ -83,12 +90,17 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
   supervisor.start(); // UserError: bad CSV, live lock, unwritable --out
   for (const { symbol, status } of start.halted) supervisor.retireSymbol(symbol, status);
   if (start.follow) universe.start(supervisor);
+  if (config.db) {
+    replication = startRunReplication({ db: config.db, clock: systemClock, emit: onEvent, streams: () => supervisor.streams });
+    replication.followStreams(supervisor.streams);
+    log.info(`replicating the CSVs to table ${config.db.table} on ${config.db.target.label}`);
+  }
   heartbeat = createHeartbeat({
     path: config.stateFile,
     clock: { now: Date.now, setTimeout: (fn, ms) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } },
     intervalMs: config.heartbeatIntervalMs,
     touchDelayMs: stateTouchDelayMs(supervisor.streams.length),
-    build: () => supervisor.state(),
+    build: () => (replication ? { ...supervisor.state(), replication: replicationState(replication.replicator.snapshot()) } : supervisor.state()),
     onError: (message) => log.error(message),
     onRecovered: () => log.success("state file writes recovered"),
   });
@@ -143,8 +155,8 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
       stopProgress();
       supervisor.stop(reason);
       dashboard?.stop();
-      heartbeat?.stop();
-      Promise.resolve(options.beforeExit?.())
+      Promise.all([drainReplication(replication, log), Promise.resolve(options.beforeExit?.()).catch(() => {})])
+        .then(() => heartbeat?.stop())
         .catch(() => {})
         .finally(() => {
           clearTimeout(deadline);
@@ -155,6 +167,15 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
 }
 
 // --- internal ---
+
+/** The graceful stop sends what the CSVs hold that the database lacks, within DRAIN_BUDGET_MS. */
+async function drainReplication(replication: RunReplication | undefined, log: ConsolaInstance): Promise<void> {
+  if (!replication) return;
+  const left = await replication.replicator.drain(Date.now() + DRAIN_BUDGET_MS);
+  if (left === 0) log.info("replication: every row of the CSVs is in the database");
+  else log.warn(`replication: ${left} row${left === 1 ? "" : "s"} not yet in the database stay in the CSVs; the next start sends them`);
+  await replication.replicator.close();
+}
 
 /** The dashboard on the alternate screen; log lines go to its tail meanwhile. */
 function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, view: DashboardView): Dashboard {

@@ -73,7 +73,7 @@ export function createSymbolUniverse(options: SymbolUniverseOptions): SymbolUniv
   let lastSoonAt = -Infinity;
   let running: Promise<void> | undefined;
 
-  const want = () => ({ symbols: config.symbolSelection.all ? ("all" as const) : config.symbols, quote: config.symbolSelection.quote, exclude: config.symbolSelection.exclude });
+  const want = () => ({ symbols: config.symbolSelection.all ? ("all" as const) : config.symbols, quote: config.symbolSelection.quote, exclude: config.symbolSelection.exclude, shard: config.symbolSelection.shard });
 
   function note(info: ExchangeInfo, at: number): SymbolSelection {
     for (const s of info.symbols) if (!firstSeen.has(s.symbol)) firstSeen.set(s.symbol, at);
@@ -129,7 +129,7 @@ export function createSymbolUniverse(options: SymbolUniverseOptions): SymbolUniv
             throw new UserError(`symbol${one ? "" : "s"} ${many} ${one ? "does" : "do"} not exist on ${restBase(config.restUrl)} (not in exchangeInfo; klines answer Binance error -1121); check --symbol`);
           }
           if (config.symbolSelection.all && selection.trading.length === 0) {
-            throw new UserError(`no TRADING symbol on ${config.restUrl} matches${config.symbolSelection.quote ? ` --quote ${config.symbolSelection.quote.join(",")}` : ""}; check --quote and --exclude`);
+            throw new UserError(`no TRADING symbol on ${config.restUrl} matches${config.symbolSelection.quote ? ` --quote ${config.symbolSelection.quote.join(",")}` : ""}${config.symbolSelection.shard ? ` in --shard ${config.symbolSelection.shard.index}/${config.symbolSelection.shard.count}` : ""}; check --quote, --exclude and --shard`);
           }
           return { trading: selection.trading, halted: selection.halted, unchecked: false, follow: true };
         } catch (err) {

@@ -4,7 +4,7 @@ import { UserError } from "../../src/errors.ts";
 
 test("--symbol all with --quote and --exclude", () => {
   const c = resolveConfig({}, undefined, { symbol: "ALL", quote: "usdt,fdusd", exclude: "btcusdt" });
-  expect(c.symbolSelection).toEqual({ all: true, quote: ["USDT", "FDUSD"], exclude: ["BTCUSDT"] });
+  expect(c.symbolSelection).toEqual({ all: true, quote: ["USDT", "FDUSD"], exclude: ["BTCUSDT"], shard: undefined });
   expect(c.symbols).toEqual([]);
   expect(c.streamsPerConnection).toBe(200);
   expect(c.symbolsRefreshMs).toBe(3_600_000);
@@ -12,7 +12,7 @@ test("--symbol all with --quote and --exclude", () => {
 
 test("config keys: binance.stream.symbols: all, quote, exclude, symbols_refresh, streams_per_connection", () => {
   const c = resolveConfig({ binance: { stream: { symbols: "all", quote: ["USDT"], exclude: ["PEPEUSDT"], symbols_refresh: "30m", streams_per_connection: 100 } } }, "r.yml", {});
-  expect(c.symbolSelection).toEqual({ all: true, quote: ["USDT"], exclude: ["PEPEUSDT"] });
+  expect(c.symbolSelection).toEqual({ all: true, quote: ["USDT"], exclude: ["PEPEUSDT"], shard: undefined });
   expect(c.symbolsRefreshMs).toBe(1_800_000);
   expect(c.streamsPerConnection).toBe(100);
   expect(c.warnings).toEqual([]);
