@@ -77,3 +77,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export function testSql(url: string): SQL {
   return new SQL({ url, max: 2 });
 }
+
+/** The local cluster's version directory (`15`), or undefined when pg_ctlcluster cannot manage one here. */
+export function localCluster(): string | undefined {
+  if (process.env.RESILIENCE_TEST_PG) return undefined; // someone else's server: not ours to stop
+  const ls = Bun.spawnSync(["bash", "-c", "command -v pg_ctlcluster >/dev/null && ls /etc/postgresql"], { stdout: "pipe", stderr: "pipe" });
+  const version = ls.stdout.toString().trim().split("\n")[0];
+  return ls.exitCode === 0 && version ? version : undefined;
+}
+
+/** Stops or starts the local cluster for real (the outage tests). */
+export function controlPostgres(action: "stop" | "start"): void {
+  const version = localCluster();
+  if (!version) throw new Error("no local PostgreSQL cluster to control");
+  const run = Bun.spawnSync(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action], { stdout: "pipe", stderr: "pipe" });
+  const out = run.stderr.toString();
+  if (run.exitCode !== 0 && !/already running|is not running/.test(out)) throw new Error(`pg_ctlcluster ${action}: ${out.trim()}`);
+}
+
+/** Waits until the server answers again (after controlPostgres("start")). */
+export async function waitForPostgres(timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if ((await postgresMissing()) === undefined) return;
+    await Bun.sleep(200);
+  }
+  throw new Error(`PostgreSQL did not come back within ${timeoutMs / 1000}s`);
+}
