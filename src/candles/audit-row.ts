@@ -26,6 +26,8 @@ export const parsedRow = {
   closeTime: Number.NaN,
   /** True when the open time was written in microseconds (16 digits). */
   micros: false,
+  /** Every field read (the row may still fail the OHLC sanity check). */
+  wellFormed: false,
 };
 
 /** The format a header line announces, or undefined when it is not one of ours. */
@@ -55,6 +57,7 @@ export function formatOfRow(buf: Uint8Array, start: number, end: number): Candle
  */
 export function parseCandleRow(buf: Uint8Array, start: number, end: number, format: CandleFormat): string | null {
   end = _trimCr(buf, start, end);
+  parsedRow.wellFormed = false;
   let pos = format === "dump" ? readEpoch(buf, start, end) : readIso(buf, start, end);
   if (pos < 0) return _explain(buf, start, end, format, 0);
   parsedRow.time = field.time;
@@ -82,6 +85,7 @@ export function parseCandleRow(buf: Uint8Array, start: number, end: number, form
     }
   }
   if (pos !== end) return _explain(buf, start, end, format, -1);
+  parsedRow.wellFormed = true;
   return _sane(ohlcv, _ohlcvScale) ? null : _insanity(ohlcv, _ohlcvScale);
 }
 

@@ -28,13 +28,15 @@ export interface StreamKey {
 
 /**
  * A CSV line (ours, the seed's, or a Binance dump; no line ending) as a table row, or
- * the reason it cannot be one (a torn or corrupt row, which `gaps` reports).
+ * the reason it cannot be one (a torn or corrupt row, which `gaps` reports). A row that
+ * is well formed but fails the audit's OHLC sanity check is still the file's content: it
+ * goes to the table as written (`gaps` reports it in the file).
  */
 export function csvLineToDbCandle(line: string, format: CandleFormat, key: StreamKey): DbCandle | string {
   const text = line.endsWith("\r") ? line.slice(0, -1) : line;
   const bytes = Buffer.from(text, "latin1");
   const problem = parseCandleRow(bytes, 0, bytes.length, format);
-  if (problem !== null) return problem;
+  if (problem !== null && !parsedRow.wellFormed) return problem;
   if (parsedRow.time % 1 !== 0) return "the open time is not on a millisecond";
   const f = text.split(",");
   const extended = format !== "basic";

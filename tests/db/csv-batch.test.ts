@@ -85,3 +85,9 @@ test("coverage: run edges pair up, and the cursor answers in ascending order", (
   expect([0, 3, 5, 6, 8, 9, 11, 13].map((t) => cursor.covers(t))).toEqual([true, true, true, false, true, false, true, false]);
   expect(["1s", "15m", "4h", "3d", "1w", "1M"].map(sqlInterval)).toEqual(["1 seconds", "15 minutes", "4 hours", "3 days", "1 weeks", "1 months"]);
 });
+
+test("a well-formed row that fails the OHLC sanity check is still the file's content: it is read as written", () => {
+  const path = join(dir, "insane.csv");
+  writeFileSync(path, HEADER + row(0, "999.00000000"));
+  expect(readCsvBatch(path, START_OF_FILE, { key, maxRows: 10 }).candles.map((c) => c.close)).toEqual(["999.00000000"]);
+});

@@ -20,7 +20,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function row(i: number, close = `${96000 + i}.34000000`): string {
+function row(i: number, close = `${96000 + (i % 1000)}.34000000`): string {
   return `${new Date(T0 + i * H).toISOString().replace(".000Z", "Z")},96000.00000000,97000.00000000,0.00000912,${close},12.50000000\n`;
 }
 
@@ -142,4 +142,43 @@ test("an unreachable database is an event, never a throw; the lag grows and the 
   expect(snap).toMatchObject({ state: "unreachable", target: "127.0.0.1:1/nowhere", pendingRows: 1 });
   expect(JSON.stringify(events) + JSON.stringify(snap)).not.toContain("s3cret");
   expect(await r.drain(Date.now() + 300)).toBe(1);
+});
+
+test("catch-up of a large CSV (200,000 rows, 6 columns): every row once, in bounded batches, while new rows keep coming", async () => {
+  const { db, dir, replicator } = await setup();
+  const csv = join(dir, "candles_BTCUSDT_1h.csv");
+  const N = 200_000;
+  const chunks: string[] = [HEADER];
+  for (let i = 0; i < N; i++) chunks.push(row(i));
+  writeFileSync(csv, chunks.join(""));
+  const r = replicator();
+  r.follow(follow(csv, T0 + (N - 1) * H));
+  // The recorder goes on appending while the backlog is sent.
+  for (let i = N; i < N + 5; i++) {
+    await Bun.sleep(30);
+    appendFileSync(csv, row(i));
+    r.durable("BTCUSDT@1h", T0 + i * H);
+  }
+  await until("the backlog", () => r.snapshot().state === "live" && r.snapshot().pendingRows === 0, 60_000);
+  const sql = testSql(db.url);
+  cleanups.unshift(() => sql.close());
+  const [stats] = await sql`SELECT count(*)::int AS n, count(DISTINCT open_time)::int AS d, min(open_time) AS first, max(open_time) AS last FROM candles`;
+  expect(stats).toEqual({ n: N + 5, d: N + 5, first: new Date(T0), last: new Date(T0 + (N + 4) * H) });
+  const [sample] = await sql`SELECT close::text FROM candles WHERE open_time = ${new Date(T0 + 123_456 * H)}`;
+  expect(sample.close).toBe("96456.34000000");
+  expect(r.snapshot()).toMatchObject({ insertedRows: N + 5, lagMs: 0 });
+}, 90_000);
+
+test("drain sends what the CSV holds past the last durable row (the files are closed at a stop)", async () => {
+  const { db, dir, replicator } = await setup();
+  const csv = join(dir, "candles_BTCUSDT_1h.csv");
+  writeFileSync(csv, HEADER + row(0));
+  const r = replicator();
+  r.follow(follow(csv, T0));
+  await until("row 0", () => r.snapshot().state === "live" && r.snapshot().pendingRows === 0);
+  appendFileSync(csv, row(1) + row(2) + "2024-01-01T03:00:00Z,96"); // a torn last line is not a row
+  expect(await r.drain(Date.now() + 5000)).toBe(0);
+  const sql = testSql(db.url);
+  cleanups.unshift(() => sql.close());
+  expect((await sql`SELECT count(*)::int AS n FROM candles`)[0].n).toBe(3);
 });
