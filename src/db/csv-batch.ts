@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { formatOfHeader, formatOfRow, type CandleFormat } from "../candles/audit-row.ts";
 import { csvLineToDbCandle, type DbCandle, type StreamKey } from "./candle-rows.ts";
 
@@ -62,8 +62,10 @@ export function readCsvBatch(path: string, position: CsvPosition, options: ReadC
       rewound = true;
     }
     const skipBefore = rewound ? position.lastOpenTime : undefined;
-    const buf = Buffer.alloc(maxBytes);
-    const got = readSync(fd, buf, 0, maxBytes, pos.offset);
+    // Only what the file holds past the position: a minute burst reads 1,500 files of one row each.
+    const size = Math.min(maxBytes, Math.max(0, fstatSync(fd).size - pos.offset));
+    const buf = Buffer.allocUnsafe(size);
+    const got = size === 0 ? 0 : readSync(fd, buf, 0, size, pos.offset);
     const candles: DbCandle[] = [];
     const rejected: string[] = [];
     let lines = 0;
