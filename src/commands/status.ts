@@ -8,7 +8,7 @@ import { jsonArg, stateArg } from "./_args.ts";
 import { rejectPositionals } from "./_session.ts";
 
 export default defineCommand({
-  meta: { name: "status", description: "Is the recorder running and fresh? Exit 0 yes, 1 stale/dead/stopped/late, 2 no state file" },
+  meta: { name: "status", description: "Is the recorder running and fresh? Exit 0 yes, 1 stale/dead/stopped/late/degraded, 2 no state file" },
   args: {
     ...stateArg,
     name: { type: "string", description: "also check this tmux session (and read the state file its run arguments name)", valueHint: "NAME" },

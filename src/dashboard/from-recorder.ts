@@ -1,3 +1,4 @@
+import type { ReplicationSnapshot } from "../db/replication-lag.ts";
 import type { RestBudgetSnapshot } from "../exchange/rest-budget.ts";
 import type { RecorderCounters, StreamStats } from "../supervisor/recorder-state.ts";
 import type { DashboardSnapshot, LogEntry } from "./snapshot.ts";
@@ -15,6 +16,8 @@ export interface RecorderView {
   connections?: { open: number; total: number };
   /** The shared REST budget; absent: not shown. */
   rest?: RestBudgetSnapshot;
+  /** `--db`: the replicator's figures; absent: not shown. */
+  replication?: ReplicationSnapshot;
   log: LogEntry[];
   alerts: { sent: number; queued: number; failed: number };
   utf8: boolean;
@@ -71,6 +74,7 @@ export function dashboardSnapshot(view: RecorderView): DashboardSnapshot {
     },
     ...(view.connections ? { connections: view.connections } : {}),
     ...(view.rest ? { rest: view.rest } : {}),
+    ...(view.replication ? { replication: view.replication } : {}),
     log: view.log,
     utf8: view.utf8,
     colour: view.colour,

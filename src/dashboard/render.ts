@@ -1,5 +1,6 @@
 import { formatDuration } from "../time/duration.ts";
 import { renderCandleSection } from "./candle-section.ts";
+import { renderReplicationLine } from "./replication-line.ts";
 import { formatAge, formatBytes, formatClock, formatCount } from "./format.ts";
 import { ASCII_GLYPHS, UTF8_GLYPHS, type Glyphs } from "./glyphs.ts";
 import type { DashboardSnapshot, LogLevel } from "./snapshot.ts";
@@ -68,6 +69,7 @@ function _view(s: DashboardSnapshot, columns: number): _View {
 function _layout(v: _View, height: number) {
   const { s } = v;
   const top = [_header(v), _status(v), ...renderStreamSummary(s, v.ranked, { width: v.width, glyphs: v.g, longDates: v.longDates })];
+  if (s.replication) top.push(renderReplicationLine(s.replication, s.now, { width: v.width, glyphs: v.g, utf8: s.utf8 }));
   const counters = _counters(v);
   // Top, streams header, candle title + header, counters, log title, footer.
   const fixed = top.length + 1 + 2 + counters.length + 1 + 1;

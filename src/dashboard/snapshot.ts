@@ -1,3 +1,4 @@
+import type { ReplicationSnapshot } from "../db/replication-lag.ts";
 import type { RestBudgetSnapshot } from "../exchange/rest-budget.ts";
 
 /**
@@ -35,6 +36,8 @@ export interface DashboardSnapshot {
   connections?: { open: number; total: number };
   /** The shared REST budget; absent: not shown. */
   rest?: RestBudgetSnapshot;
+  /** `--db`: replication into PostgreSQL; absent: not shown. */
+  replication?: ReplicationSnapshot;
   counters: DashboardCounters;
   /** The newest log entries, oldest first (`createLogTail` collects them). */
   log: LogEntry[];

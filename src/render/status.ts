@@ -1,6 +1,6 @@
 import type { Health } from "../state/health.ts";
 import { parseStateTime } from "../state/health.ts";
-import type { RecorderState } from "../state/state-file.ts";
+import type { RecorderState, ReplicationState } from "../state/state-file.ts";
 import { formatDuration } from "../time/duration.ts";
 import { isInterval, nextOpenTime } from "../time/intervals.ts";
 import type { PaneInfo } from "../tmux/sessions.ts";
@@ -48,6 +48,7 @@ export function renderStatus(view: StatusView): string[] {
     const paused = r.paused_until ? `, paused until ${r.paused_until}` : "";
     lines.push(_row("REST", `${r.used_this_minute}/${r.cap_per_minute} weight this minute (limit ${r.limit_per_minute}, peak ${r.peak_per_minute}), ${r.queued} queued, ${r.in_flight} in flight${paused}, 429s ${r.rate_limited}, 418s ${r.banned}`));
   }
+  if (state.replication && typeof state.replication === "object") lines.push(_row("database", _replication(state.replication)));
   const streams = Object.entries(state.streams ?? {});
   if (streams.length > 0) {
     // Hundreds of streams: a summary, then only the ones worth a look.
@@ -131,6 +132,24 @@ function _since(now: number, value: unknown): string {
 function _until(now: number, value: unknown): string {
   const t = parseStateTime(value);
   return t === undefined ? "none scheduled" : `${_agoMs(now - t)} (${new Date(t).toISOString()})`;
+}
+
+/** `host:5432/db table candles: live, 0 rows pending (lag 0s), 1,234 replicated, 0 conflicts`, or UNREACHABLE since …. */
+function _replication(r: Partial<ReplicationState>): string {
+  const pending = `${_count(r.pending_rows, "row")} pending (lag ${formatDuration(Math.max(0, r.lag_seconds ?? 0) * 1000)})`;
+  if (r.state === "unreachable") {
+    const since = r.down_since ? ` since ${r.down_since}` : "";
+    return `${r.target ?? "?"}: UNREACHABLE${since}${r.error ? ` (${r.error})` : ""}, ${pending}`;
+  }
+  const rejected = r.rejected_rows ? `, ${_count(r.rejected_rows, "row")} rejected by the database` : "";
+  const state = (r.state ?? "unknown").replace("_", " ");
+  return `${r.target ?? "?"} table ${r.table ?? "?"}: ${state}, ${pending}, ${(r.replicated_rows ?? 0).toLocaleString("en-US")} replicated, ${_count(r.conflicts, "conflict")}${rejected}`;
+}
+
+/** `1 row`, `1,234 rows`. */
+function _count(n: number | undefined, noun: string): string {
+  const value = n ?? 0;
+  return `${value.toLocaleString("en-US")} ${noun}${value === 1 ? "" : "s"}`;
 }
 
 function _session(s: SessionView): string {

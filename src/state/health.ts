@@ -1,6 +1,7 @@
+import { LAG_ALERT_MS } from "../db/replicator.ts";
 import { formatDuration } from "../time/duration.ts";
 import { isInterval, nextOpenTime, type Interval } from "../time/intervals.ts";
-import type { RecorderState } from "./state-file.ts";
+import type { RecorderState, ReplicationState } from "./state-file.ts";
 
 /** How long a heartbeat may go unwritten before the recorder counts as frozen. */
 export const DEFAULT_MAX_AGE_MS = 30_000;
@@ -8,9 +9,10 @@ export const DEFAULT_MAX_AGE_MS = 30_000;
 /**
  * The worst thing found, for callers that react differently (the watchdog sends an info
  * message for `stopped` and an alarm for the others). Order of precedence:
- * stopped, dead, stale, late.
+ * stopped, dead, stale, late, degraded. `degraded`: the candles are recorded, but
+ * `--db` replication lags or the database is down (the CSVs keep every row meanwhile).
  */
-export type HealthVerdict = "healthy" | "stopped" | "dead" | "stale" | "late";
+export type HealthVerdict = "healthy" | "stopped" | "dead" | "stale" | "late" | "degraded";
 
 export interface HealthOptions {
   /** Epoch ms to judge against. */
@@ -24,7 +26,7 @@ export interface HealthOptions {
 export interface Health {
   /** The pid is alive and the recorder has not written `stopped`. */
   running: boolean;
-  /** Running, heartbeat fresh, and every stream's last candle recent. */
+  /** Running, heartbeat fresh, every stream's last candle recent, and replication (`--db`) keeping up. */
   healthy: boolean;
   verdict: HealthVerdict;
   /** One sentence per problem, empty when healthy. */
@@ -35,7 +37,7 @@ export interface Health {
  * Judges a state file, ours or kstlib's (which has `timestamp` instead of `updated_at`
  * and no per-stream section, so only its heartbeat, pid and status are judged).
  * A stopped recorder gets one "stopped" problem, never a stale alarm: its heartbeat
- * is old on purpose.
+ * is old on purpose. Replication trouble only degrades a running recorder's verdict.
  */
 export function judgeHealth(state: Partial<RecorderState>, options: HealthOptions): Health {
   const { now, maxAgeMs, pidAlive } = options;
@@ -77,6 +79,11 @@ export function judgeHealth(state: Partial<RecorderState>, options: HealthOption
       if (verdict === "healthy") verdict = "late";
     }
   }
+  const replication = state.replication && typeof state.replication === "object" ? _replicationTrouble(state.replication, asOf) : undefined;
+  if (replication) {
+    problems.push(replication);
+    if (verdict === "healthy") verdict = "degraded";
+  }
   return { running: true, healthy: problems.length === 0, verdict, problems };
 }
 
@@ -117,6 +124,24 @@ function _lateStream(key: string, stream: Partial<NonNullable<RecorderState["str
   const close = nextOpenTime(interval, open);
   if (asOf <= _after(interval, close, 2)) return undefined;
   return `${name}: the last candle (${new Date(open).toISOString()}) closed ${_seconds(asOf - close)} ago, more than two intervals`;
+}
+
+/**
+ * A sentence when replication is as far behind as the recorder alerts about (LAG_ALERT_MS):
+ * the database down that long, or the oldest row waiting for it that long.
+ */
+function _replicationTrouble(r: Partial<ReplicationState>, asOf: number): string | undefined {
+  const db = typeof r.target === "string" ? `the database ${r.target}` : "the database";
+  const n = typeof r.pending_rows === "number" ? r.pending_rows : undefined;
+  const pending = n === undefined ? "rows wait in the CSVs" : `${n.toLocaleString("en-US")} row${n === 1 ? " waits" : "s wait"} in the CSVs`;
+  const downSince = r.state === "unreachable" ? _time(r.down_since) : undefined;
+  if (downSince !== undefined && asOf - downSince > LAG_ALERT_MS) {
+    const error = r.error ? ` (${r.error})` : "";
+    return `${db} has been unreachable for ${_seconds(asOf - downSince)}${error}; ${pending}, recording goes on`;
+  }
+  const lagMs = typeof r.lag_seconds === "number" ? r.lag_seconds * 1000 : 0;
+  if (lagMs > LAG_ALERT_MS) return `replication to ${db} is ${_seconds(lagMs)} behind the CSVs (limit ${formatDuration(LAG_ALERT_MS)}); ${pending}`;
+  return undefined;
 }
 
 /** `t` moved `n` intervals forward (calendar months for 1M). */

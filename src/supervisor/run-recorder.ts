@@ -21,7 +21,7 @@ import { reportBackfillProgress } from "./backfill-progress.ts";
 import { createRestBudget } from "../exchange/rest-budget.ts";
 import { systemClock } from "../clock.ts";
 import { startRunReplication, type RunReplication } from "../db/replication-for-run.ts";
-import { replicationState } from "../db/replication-lag.ts";
+import { replicationState, type ReplicationSnapshot } from "../db/replication-lag.ts";
 
 /** Of the stop deadline, what replication may use to send the rows already in the CSVs. */
 const DRAIN_BUDGET_MS = 7_000;
@@ -110,7 +110,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
   return await new Promise<number>((resolveExit) => {
     let stopping = false;
     const view = createDashboardView();
-    const dashboard = options.dashboard && process.stdout.isTTY ? showDashboard(supervisor, options, view) : undefined;
+    const dashboard = options.dashboard && process.stdout.isTTY ? showDashboard(supervisor, options, view, () => replication?.replicator.snapshot()) : undefined;
     const keys =
       options.keys === false
         ? { stop() {} }
@@ -178,7 +178,7 @@ async function drainReplication(replication: RunReplication | undefined, log: Co
 }
 
 /** The dashboard on the alternate screen; log lines go to its tail meanwhile. */
-function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, view: DashboardView): Dashboard {
+function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, view: DashboardView, replication: () => ReplicationSnapshot | undefined): Dashboard {
   const tail = createLogTail();
   const previousSink = setLogSink(tail.sink);
   const utf8 = detectUtf8();
@@ -196,6 +196,7 @@ function showDashboard(supervisor: Supervisor, options: RunRecorderOptions, view
         streams: supervisor.streams,
         connections: supervisor.pool(),
         rest: supervisor.budget.snapshot(),
+        replication: replication(),
         log: tail.entries(),
         alerts: options.alertStats?.() ?? { sent: 0, queued: 0, failed: 0 },
         utf8,

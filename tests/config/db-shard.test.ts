@@ -60,7 +60,9 @@ test("db.url from a sops-encrypted config file, and RESILIENCE_DB from the envir
   expect(fromEnv.db).toEqual({ target: { url: "postgres://root@127.0.0.1:5432/test", label: "127.0.0.1:5432/test" }, table: "other" });
   const encrypted = join(dir, "still-encrypted.yml");
   writeFileSync(encrypted, "db:\n  url: ENC[AES256_GCM,data:xyz,type:str]\n");
-  expect((await loadConfig({ configPath: encrypted, env: {} }).catch((e: Error) => e)).message).toContain("db.url is still encrypted");
+  const refused = await loadConfig({ configPath: encrypted, env: {} }).then(() => undefined, (e: unknown) => e);
+  expect(refused).toBeInstanceOf(UserError);
+  expect((refused as UserError).message).toContain("db.url is still encrypted");
 });
 
 test("FNV-1a shards: documented values, every symbol in exactly one shard, the same on every call", () => {

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { dashboardSnapshot, type RecorderView } from "../../src/dashboard/from-recorder.ts";
+import type { ReplicationSnapshot } from "../../src/db/replication-lag.ts";
 import type { RestBudgetSnapshot } from "../../src/exchange/rest-budget.ts";
 import type { RecorderCounters, StreamStats } from "../../src/supervisor/recorder-state.ts";
 import { NOW } from "./fixtures.ts";
@@ -80,6 +81,13 @@ test("passes the pool's connections and the REST budget on, and leaves them out 
   const bare = dashboardSnapshot(view());
   expect("connections" in bare).toBe(false);
   expect("rest" in bare).toBe(false);
+});
+
+test("passes the replication figures on, and leaves them out without --db", () => {
+  const replication: ReplicationSnapshot = { target: "127.0.0.1:5432/test", table: "candles", state: "live", pendingRows: 0, lagMs: 0, replicatedRows: 5, insertedRows: 5, conflicts: 0, rejectedRows: 0, lastSuccessAt: NOW, error: undefined, downSince: undefined };
+  expect(dashboardSnapshot(view({ replication })).replication).toBe(replication);
+  expect("replication" in dashboardSnapshot(view())).toBe(false);
+  expect("replication" in dashboardSnapshot(view({ replication: undefined }))).toBe(false);
 });
 
 test("selects the first stream when no index is given, and wraps a given one", () => {

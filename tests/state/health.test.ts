@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_MAX_AGE_MS, judgeHealth, parseStateTime } from "../../src/state/health.ts";
-import type { RecorderState, StreamState } from "../../src/state/state-file.ts";
+import type { RecorderState, ReplicationState, StreamState } from "../../src/state/state-file.ts";
 
 const NOW = Date.parse("2024-03-01T12:00:20.000Z");
 const iso = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
@@ -124,6 +124,59 @@ describe("judgeHealth", () => {
 
   test("a heartbeat from the future (clock skew) is not stale", () => {
     expect(judge(ours({ updated_at: iso(5000) })).healthy).toBe(true);
+  });
+});
+
+describe("judgeHealth with --db replication", () => {
+  function replication(overrides: Partial<ReplicationState> = {}): ReplicationState {
+    return {
+      target: "127.0.0.1:5432/test", table: "candles", state: "live", pending_rows: 0, lag_seconds: 0, replicated_rows: 1234, inserted_rows: 1234,
+      conflicts: 0, rejected_rows: 0, last_success_at: iso(-3000), error: null, down_since: null, ...overrides,
+    };
+  }
+  const down = (ms: number, extra: Partial<ReplicationState> = {}) => replication({ state: "unreachable", down_since: iso(-ms), error: "connect ECONNREFUSED 127.0.0.1:5432", pending_rows: 512, lag_seconds: 192, ...extra });
+
+  test("a live replication with no lag is healthy", () => {
+    expect(judge(ours({ replication: replication() }))).toEqual({ running: true, healthy: true, verdict: "healthy", problems: [] });
+  });
+
+  test.each([
+    [300, "healthy"],
+    [301, "degraded"],
+    [3600, "degraded"],
+  ] as const)("a lag of %ps is %s (the recorder alerts past 5 min)", (lag, verdict) => {
+    const h = judge(ours({ replication: replication({ state: "catching_up", lag_seconds: lag, pending_rows: 40 }) }));
+    expect(h.verdict).toBe(verdict);
+    expect(h.running).toBe(true);
+    expect(h.healthy).toBe(verdict === "healthy");
+  });
+
+  test("the lag sentence names the database, the lag, the limit and the rows waiting", () => {
+    const h = judge(ours({ replication: replication({ lag_seconds: 372, pending_rows: 2500 }) }));
+    expect(h.problems).toEqual(["replication to the database 127.0.0.1:5432/test is 6m12s behind the CSVs (limit 5m); 2,500 rows wait in the CSVs"]);
+  });
+
+  test("a database down for more than 5 min degrades the verdict; down for less does not", () => {
+    const h = judge(ours({ replication: down(6 * 60_000) }));
+    expect(h).toMatchObject({ running: true, healthy: false, verdict: "degraded" });
+    // Judged as of the heartbeat (3 s old), like the streams.
+    expect(h.problems).toEqual(["the database 127.0.0.1:5432/test has been unreachable for 5m57s (connect ECONNREFUSED 127.0.0.1:5432); 512 rows wait in the CSVs, recording goes on"]);
+    expect(judge(ours({ replication: down(4 * 60_000) })).healthy).toBe(true);
+  });
+
+  test("a recorder that cannot replicate is never dead, stale or stopped for it; worse troubles keep their verdict", () => {
+    expect(judge(ours({ replication: down(3_600_000) }), false).verdict).toBe("dead");
+    const late = judge(ours({ replication: down(3_600_000), streams: { s: stream("1m", "2024-03-01T11:00:00.000Z") } }));
+    expect(late.verdict).toBe("late");
+    expect(late.problems).toHaveLength(2);
+    const stale = judge(ours({ replication: down(3_600_000), updated_at: iso(-120_000) }));
+    expect(stale.verdict).toBe("stale");
+    expect(stale.problems).toHaveLength(2);
+  });
+
+  test("a malformed replication section is not a problem", () => {
+    expect(judge(ours({ replication: {} as ReplicationState })).healthy).toBe(true);
+    expect(judge(ours({ replication: 5 as unknown as ReplicationState })).healthy).toBe(true);
   });
 });
 
