@@ -100,6 +100,8 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
         else if (sent < batchRows) await pause(COALESCE_MS);
       } catch (err) {
         if (closed) break;
+        // The table was dropped under us (42P01): create it again before the next batch.
+        if (err instanceof DbError && err.code === "42P01") schemaReady = false;
         failed(err);
         checkLag();
         await pause(down ? retryDelayMs(down.attempts) : RETRY_BASE_MS);
@@ -141,7 +143,12 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
     return Math.max(candles.length, 1);
   }
 
-  /** Inserts; a batch the server refuses is halved until the refused row is found, logged and skipped. */
+  /**
+   * Inserts. A batch refused for its data (SQLSTATE class 22 or 23: a value the column
+   * cannot hold) is halved until the refused row is found, logged and skipped; it stays in
+   * the CSV. Any other refusal (permissions, a read-only standby, a dropped table) is the
+   * database's state, not the rows': the batch is retried with backoff, never skipped.
+   */
   async function sendIsolating(candles: DbCandle[]): Promise<void> {
     try {
       const result = await insertCandles(client, table, candles, options.host);
@@ -152,7 +159,7 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
         emit({ type: "db_conflict", symbol: c.symbol, interval: c.interval, openTime: c.openTime, stored: c.stored, offered: c.offered, table });
       }
     } catch (err) {
-      if (!(err instanceof DbError) || !err.server) throw err;
+      if (!(err instanceof DbError) || !err.server || !/^2[23]/.test(err.code ?? "")) throw err;
       if (candles.length === 1) {
         totals.rejected++;
         emit({ type: "db_row_rejected", symbol: candles[0]!.symbol, interval: candles[0]!.interval, openTime: candles[0]!.openTime, error: err.message });

@@ -182,3 +182,21 @@ test("drain sends what the CSV holds past the last durable row (the files are cl
   cleanups.unshift(() => sql.close());
   expect((await sql`SELECT count(*)::int AS n FROM candles`)[0].n).toBe(3);
 });
+
+test("a refusal that is the database's state, not the rows' (the table dropped, no INSERT right), skips nothing: the rows wait and land", async () => {
+  const { db, dir, events, replicator } = await setup();
+  const csv = join(dir, "candles_BTCUSDT_1h.csv");
+  writeFileSync(csv, HEADER + row(0));
+  const r = replicator();
+  r.follow(follow(csv, T0));
+  await until("row 0", () => r.snapshot().state === "live" && r.snapshot().pendingRows === 0);
+  const sql = testSql(db.url);
+  cleanups.unshift(() => sql.close());
+  await sql`DROP TABLE candles`;
+  appendFileSync(csv, row(1));
+  r.durable("BTCUSDT@1h", T0 + H);
+  await until("row 1 in a table made again", () => r.snapshot().pendingRows === 0 && r.snapshot().state === "live", 15_000);
+  expect((await sql`SELECT count(*)::int AS n FROM candles`)[0].n).toBe(1);
+  expect(events.filter((e) => e.type === "db_row_rejected")).toEqual([]);
+  expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["db_unreachable", "db_recovered"]));
+});
