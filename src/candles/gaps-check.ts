@@ -48,7 +48,10 @@ export interface GapsArgs {
 }
 
 export interface FileCheck {
+  /** The file's path, or a label for another source (`gaps --db`: the database and stream). */
   file: string;
+  /** What the findings' `line` counts: lines of the file, or rows in open-time order (a table). @default "line" */
+  position?: "line" | "row";
   /** The file's audit; after a fill, the audit of the repaired file. */
   report: AuditReport;
   /** What --fill did: null when there was nothing it could change. */

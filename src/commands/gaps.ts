@@ -1,27 +1,37 @@
 import { defineCommand } from "citty";
 import { UserError } from "../errors.ts";
 import { checkCandleFile, DEFAULT_REST_URL, hasCheckFindings, resolveGapsOptions } from "../candles/gaps-check.ts";
+import { auditDbTable, resolveDbGapsOptions, type DbGapsOptions } from "../db/db-gaps.ts";
 import { renderGapsJson, renderGapsText } from "../render/gaps-report.ts";
 import { jsonArg } from "./_args.ts";
 
 export default defineCommand({
   meta: {
     name: "gaps",
-    description: "Audit candle CSV files (ours, the seed's, Binance dumps): holes, duplicates, late, misaligned and corrupt rows. Exit 0 clean, 1 found something, 2 bad input",
+    description: "Audit candle CSV files (ours, the seed's, Binance dumps) or a PostgreSQL candle table (--db): holes, duplicates, late, misaligned and corrupt rows. Exit 0 clean, 1 found something, 2 bad input",
   },
   args: {
     file: { type: "positional", description: "candle CSV file(s)", valueHint: "FILE.csv", required: false },
-    interval: { type: "string", description: "candle interval (default: from the file name, else inferred from the data)", valueHint: "I" },
-    symbol: { type: "string", description: "symbol for --fill/--verify when the file name does not say it", valueHint: "S" },
+    interval: { type: "string", description: "candle interval (default: from the file name, else inferred from the data); with --db a comma list (default: all)", valueHint: "I" },
+    symbol: { type: "string", description: "symbol for --fill/--verify when the file name does not say it; with --db a comma list (default: all)", valueHint: "S" },
     since: { type: "string", description: "expected first candle, inclusive (ISO or epoch ms): reports the missing head", valueHint: "TIME" },
     until: { type: "string", description: "expected last candle, inclusive (ISO, epoch ms, or now = the last closed one): reports the missing tail", valueHint: "TIME" },
     ...jsonArg,
     fill: { type: "boolean", description: "fetch missing candles from the exchange and rewrite the file (temp + rename, original kept as FILE.bak); refused while a recorder holds the file's lock" },
     verify: { type: "boolean", description: "ask the exchange about each hole (lost: it has the candle; exchange: it has none, not counted) and about the last row (a mismatch is a finding); list rows the recorder replaced (FILE.conflicts.jsonl)" },
     "rest-url": { type: "string", description: `exchange REST base URL (default ${DEFAULT_REST_URL})`, valueHint: "URL" },
+    db: { type: "string", description: "audit a PostgreSQL candle table instead of files, in the database (default: RESILIENCE_DB when no file is given)", valueHint: "URL" },
+    "db-table": { type: "string", description: "with --db: the candle table, name or schema.name (default candles)", valueHint: "NAME" },
+    market: { type: "string", description: "with --db: comma list of markets, spot usdm coinm (default: all in the table)", valueHint: "M" },
   },
   async run({ args }) {
     const files = args._.map(String);
+    const db = args.db ?? (files.length === 0 ? process.env.RESILIENCE_DB : undefined);
+    if (db !== undefined || args["db-table"] !== undefined || args.market !== undefined) {
+      const options = resolveDbGapsOptions({ ...args, files, db, dbFrom: args.db === undefined ? "RESILIENCE_DB" : "--db", dbTable: args["db-table"] }, Date.now());
+      process.exitCode = await _printDbAudit(options, !!args.json);
+      return;
+    }
     if (files.length === 0) throw new UserError("gaps: give at least one candle file, e.g. resilience gaps candles_BTCUSDT_1h.csv");
     const options = resolveGapsOptions({ ...args, restUrl: args["rest-url"] });
     const color = !args.json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -41,3 +51,18 @@ export default defineCommand({
     process.exitCode = exitCode;
   },
 });
+
+// --- internal ---
+
+/** `gaps --db`: one report per stream as each query answers; notes about the table go to stderr with --json. */
+async function _printDbAudit(options: DbGapsOptions, json: boolean): Promise<number> {
+  const color = !json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  let exitCode = 0;
+  for await (const item of auditDbTable(options)) {
+    if (item.kind === "note" && json) console.error(`resilience: ${item.text}`);
+    else if (item.kind === "note") console.log(item.text);
+    else console.log(json ? renderGapsJson(item.check) : renderGapsText(item.check, { color }).join("\n"));
+    if (item.kind === "note" ? item.finding : hasCheckFindings(item.check)) exitCode = 1;
+  }
+  return exitCode;
+}

@@ -63,7 +63,7 @@ export function renderGapsText(check: FileCheck, options: { color: boolean }): s
     ...r.corrupt.map((c) => ({ line: c.line, text: `${paint.red("corrupt")}: ${c.reason}` })),
   ];
   findings.sort((a, b) => a.line - b.line);
-  for (const f of findings) lines.push(`  line ${f.line}: ${f.text}`);
+  for (const f of findings) lines.push(`  ${check.position ?? "line"} ${f.line}: ${f.text}`);
   if (r.tailMissing > 0) lines.push(`  ${paint.red("tail")}: ${r.tailMissing} candles missing up to ${_iso(r.expectedLast)} (--until)`);
   lines.push(..._verifyLines(check, paint));
   return lines;
