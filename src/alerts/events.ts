@@ -74,7 +74,7 @@ export function describeEvent(event: AlertEvent): EventDescription | undefined {
     case "symbols_refresh_failed":
       return { level: "warning", text: `could not re-read the symbol list: ${event.error}; recording the known symbols, retrying` };
     case "db_unreachable":
-      return { level: "critical", text: `database ${event.target} unreachable: ${event.error}; the CSVs keep every row, replication retries` };
+      return { level: "critical", text: `database ${event.target} ${event.refused ? "refuses the rows" : "unreachable"}: ${event.error}; the CSVs keep every row, replication retries` };
     case "db_recovered":
       return { level: "success", text: `database ${event.target} reachable again after ${formatDuration(event.downMs)}; catching up from the CSVs` };
     case "db_conflict":

@@ -179,7 +179,7 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
     const error = errorMessage(err);
     if (!down) {
       down = { since: clock.now(), attempts: 1, error };
-      emit({ type: "db_unreachable", target: client.target.label, error, retryInMs: retryDelayMs(1) });
+      emit({ type: "db_unreachable", target: client.target.label, error, retryInMs: retryDelayMs(1), refused: err instanceof DbError && err.server });
     } else {
       down.attempts++;
       down.error = error;

@@ -51,8 +51,11 @@ export function schemaStatements(table: string): string[] {
  */
 export async function ensureSchema(client: DbClient, table: string): Promise<{ hypertable: boolean }> {
   const schema = table.includes(".") ? table.split(".")[0]! : undefined;
-  if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  for (const statement of schemaStatements(table)) await client.unsafe(statement);
+  // Two recorders starting together would race: CREATE ... IF NOT EXISTS run by two sessions
+  // at once can fail one of them (23505 on pg_type). One transaction under an advisory lock
+  // per table makes the second wait, then find the tables there.
+  const statements = [...(schema ? [`CREATE SCHEMA IF NOT EXISTS "${schema}"`] : []), ...schemaStatements(table)];
+  await client.unsafe(`DO $ddl$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('resilience ${table}')); ${statements.map((s) => `${s};`).join(" ")} END $ddl$`);
   const timescale = await client.unsafe(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`);
   if (timescale.length === 0) return { hypertable: false };
   await client.unsafe(`SELECT create_hypertable('${quoteTable(table)}', 'open_time', if_not_exists => TRUE, migrate_data => TRUE)`);

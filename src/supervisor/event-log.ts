@@ -81,7 +81,7 @@ function _describe(event: RecorderEvent): { level: LogLevel; message: string } |
     case "symbols_refresh_failed":
       return entry("warn", `could not re-read the symbol list (${event.error}); recording the known symbols, retrying`);
     case "db_unreachable":
-      return entry("error", `database ${event.target} unreachable (${event.error}); the CSVs keep every row, replication retries with backoff`);
+      return entry("error", `database ${event.target} ${event.refused ? "refuses the rows" : "unreachable"} (${event.error}); the CSVs keep every row, replication retries with backoff`);
     case "db_recovered":
       return entry("success", `database ${event.target} reachable again after ${formatDuration(event.downMs)}; catching up from the CSVs`);
     case "db_conflict":

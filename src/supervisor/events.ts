@@ -29,7 +29,8 @@ export type RecorderEvent =
   | { type: "symbol_retired"; symbol: string; status: string }
   | { type: "symbol_resumed"; symbol: string }
   | { type: "symbols_refresh_failed"; error: string }
-  | { type: "db_unreachable"; target: string; error: string; retryInMs: number }
+  /** `refused`: the server answered with an error (permissions, a read-only standby), rather than not at all. */
+  | { type: "db_unreachable"; target: string; error: string; retryInMs: number; refused: boolean }
   | { type: "db_recovered"; target: string; downMs: number }
   | { type: "db_conflict"; symbol: string; interval: string; openTime: number; stored: string; offered: string; table: string }
   | { type: "db_row_rejected"; symbol: string; interval: string; openTime: number; error: string }

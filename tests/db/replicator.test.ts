@@ -6,6 +6,7 @@ import { systemClock } from "../../src/clock.ts";
 import { createDbClient } from "../../src/db/db-client.ts";
 import { parseDbUrl } from "../../src/db/db-url.ts";
 import { createReplicator, type Replicator } from "../../src/db/replicator.ts";
+import { ensureSchema } from "../../src/db/schema.ts";
 import type { RecorderEvent } from "../../src/supervisor/events.ts";
 import { createTestDatabase, pgTest, testSql, type TestDatabase } from "../helpers/postgres.ts";
 
@@ -199,4 +200,12 @@ test("a refusal that is the database's state, not the rows' (the table dropped, 
   expect((await sql`SELECT count(*)::int AS n FROM candles`)[0].n).toBe(1);
   expect(events.filter((e) => e.type === "db_row_rejected")).toEqual([]);
   expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["db_unreachable", "db_recovered"]));
+});
+
+test("recorders starting together on a new database create the tables once, without an error", async () => {
+  const { db } = await setup();
+  const clients = Array.from({ length: 8 }, () => createDbClient({ target: parseDbUrl(db.url, "--db") }));
+  const results = await Promise.allSettled(clients.map((c) => ensureSchema(c, "candles")));
+  await Promise.all(clients.map((c) => c.close()));
+  expect(results.filter((r) => r.status === "rejected")).toEqual([]);
 });
