@@ -17,7 +17,7 @@ export default defineCommand({
     "symbols-refresh": { type: "string", description: "re-read exchangeInfo this often: listings are recorded, halted symbols retired (default 1h)", valueHint: "DUR" },
     "streams-per-connection": { type: "string", description: "streams on one WebSocket connection, at most 1024 (default 200)", valueHint: "N" },
     shard: { type: "string", description: "take shard K of N of the symbols (FNV-1a of the symbol modulo N), to split the market over N hosts", valueHint: "K/N" },
-    db: { type: "string", description: "also replicate every row into this PostgreSQL database (RESILIENCE_DB; never logged)", valueHint: "postgres://user[:password]@host[:port]/dbname" },
+    db: { type: "string", description: "also replicate every row into PostgreSQL at postgres://user[:password]@host[:port]/dbname (RESILIENCE_DB; never logged)", valueHint: "URL" },
     "db-table": { type: "string", description: "with --db: the table (default candles; conflicts go to <table>_conflicts)", valueHint: "NAME" },
     interval: { type: "string", description: "comma list of intervals: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (default 1h)", valueHint: "LIST" },
     "ws-url": { type: "string", description: "stream base (default wss://stream.binance.com:9443; a trailing /ws is accepted)", valueHint: "URL" },
