@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import type { Market } from "../exchange/market.ts";
 import { basename } from "node:path";
 import { UserError } from "../errors.ts";
 import { isInterval, type Interval } from "../time/intervals.ts";
@@ -30,7 +31,7 @@ export function auditFile(path: string, options: AuditFileOptions = {}): AuditRe
   return report;
 }
 
-/** `candles_BTCUSDT_1h.csv` (ours, the seed's) or `BTCUSDT-1h-2024-01.csv` (Binance dumps). */
+/** `candles_BTCUSDT_1h.csv` (ours, the seed's), `candles_usdm_BTCUSDT_1h.csv` (ours on futures) or `BTCUSDT-1h-2024-01.csv` (Binance dumps). */
 export function intervalFromName(path: string): Interval | undefined {
   const found = _nameParts(path)?.interval;
   return found && isInterval(found) ? found : undefined;
@@ -38,6 +39,11 @@ export function intervalFromName(path: string): Interval | undefined {
 
 export function symbolFromName(path: string): string | undefined {
   return _nameParts(path)?.symbol.toUpperCase();
+}
+
+/** `candles_usdm_BTCUSDT_1m.csv` is usdm, `candles_coinm_…` coinm; ours without a market, the seed's and dumps: spot. */
+export function marketFromName(path: string): Market {
+  return _nameParts(path)?.market ?? "spot";
 }
 
 /** Opens a file for reading, or throws a UserError that says why it cannot be read. */
@@ -83,10 +89,10 @@ export function readLines(path: string, wanted: Set<number>): Map<number, string
 
 // --- internal ---
 
-function _nameParts(path: string): { symbol: string; interval: string } | undefined {
+function _nameParts(path: string): { market: Market; symbol: string; interval: string } | undefined {
   const name = basename(path);
-  const ours = /^candles_([A-Za-z0-9]+)_(\w+)\.csv$/.exec(name);
-  if (ours) return { symbol: ours[1]!, interval: ours[2]! };
-  const dump = /^([A-Za-z0-9]+)-(\w+?)-\d{4}-\d{2}(?:-\d{2})?\.csv$/.exec(name);
-  return dump ? { symbol: dump[1]!, interval: dump[2]! } : undefined;
+  const ours = /^candles_(?:(usdm|coinm)_)?([A-Za-z0-9][A-Za-z0-9_]*)_(\d+[smhdwM])\.csv$/.exec(name);
+  if (ours) return { market: (ours[1] as Market | undefined) ?? "spot", symbol: ours[2]!, interval: ours[3]! };
+  const dump = /^([A-Za-z0-9][A-Za-z0-9_]*)-(\w+?)-\d{4}-\d{2}(?:-\d{2})?\.csv$/.exec(name);
+  return dump ? { market: "spot", symbol: dump[1]!, interval: dump[2]! } : undefined;
 }

@@ -27,7 +27,7 @@ export function rowOpenTime(line: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** `candles_BTCUSDT_1h.csv` */
-export function csvFileName(symbol: string, interval: string): string {
-  return `candles_${symbol}_${interval}.csv`;
+/** `candles_BTCUSDT_1h.csv` on spot (kstlib's name); `candles_usdm_BTCUSDT_1h.csv` on another market. */
+export function csvFileName(symbol: string, interval: string, market: string = "spot"): string {
+  return market === "spot" ? `candles_${symbol}_${interval}.csv` : `candles_${market}_${symbol}_${interval}.csv`;
 }

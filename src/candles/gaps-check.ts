@@ -6,7 +6,8 @@ import { createRestBudget, type RestBudget } from "../exchange/rest-budget.ts";
 import { isInterval, INTERVALS, type Interval } from "../time/intervals.ts";
 import { parseTime } from "../time/timestamp.ts";
 import type { AuditReport } from "./audit.ts";
-import { auditFile, openCandleFile, symbolFromName, type AuditFileOptions } from "./audit-file.ts";
+import { auditFile, marketFromName, openCandleFile, symbolFromName, type AuditFileOptions } from "./audit-file.ts";
+import { isMarket, MARKET_PROFILES, MARKETS, type Market } from "../exchange/market.ts";
 import { readConflicts, type ConflictRecord } from "./conflict-log.ts";
 import { checkLastRow, type LastRowCheck } from "./last-row-check.ts";
 import { acquireLock } from "./lock.ts";
@@ -27,7 +28,10 @@ export interface GapsOptions {
   verify: boolean;
   /** Fetch the missing candles and rewrite the file (temp + rename, original kept as .bak). */
   fill: boolean;
-  restUrl: string;
+  /** --rest-url; undefined = the default host of each file's market. */
+  restUrl: string | undefined;
+  /** --market; undefined = each file's, from its name (`candles_usdm_…` is usdm; ours without one, the seed's and dumps: spot). */
+  market?: Market;
   /** @default systemClock */
   clock?: Clock;
   /** For tests. @default fetch */
@@ -45,6 +49,7 @@ export interface GapsArgs {
   verify?: boolean;
   fill?: boolean;
   restUrl?: string;
+  market?: string;
 }
 
 export interface FileCheck {
@@ -68,14 +73,16 @@ export function resolveGapsOptions(args: GapsArgs, clock: Clock = systemClock): 
     throw new UserError(`--interval: "${args.interval}" is not a Binance interval; use one of ${INTERVALS.join(", ")}`);
   }
   const symbol = args.symbol?.trim().toUpperCase();
-  if (symbol !== undefined && !/^[A-Z0-9]{2,30}$/.test(symbol)) throw new UserError(`--symbol: "${args.symbol}" is not a symbol; write it like BTCUSDT`);
+  if (symbol !== undefined && !/^[A-Z0-9][A-Z0-9_]{1,29}$/.test(symbol)) throw new UserError(`--symbol: "${args.symbol}" is not a symbol; write it like BTCUSDT or BTCUSD_PERP`);
   const now = clock.now();
   const since = args.since === undefined ? undefined : parseTime(args.since, "--since", now);
   const until = args.until === undefined ? undefined : parseTime(args.until, "--until", now);
   if (since !== undefined && until !== undefined && since > until) throw new UserError("--since is after --until; swap them");
-  const restUrl = args.restUrl ?? DEFAULT_REST_URL;
-  if (!/^https?:\/\/[^/\s]+/.test(restUrl) || !URL.canParse(restUrl)) throw new UserError(`--rest-url: "${restUrl}" is not an http(s) URL`);
-  return { interval: args.interval as Interval | undefined, symbol, since, until, verify: !!args.verify, fill: !!args.fill, restUrl, clock, budget: createRestBudget({ clock }) };
+  const restUrl = args.restUrl;
+  if (restUrl !== undefined && (!/^https?:\/\/[^/\s]+/.test(restUrl) || !URL.canParse(restUrl))) throw new UserError(`--rest-url: "${restUrl}" is not an http(s) URL`);
+  const market = args.market?.trim().toLowerCase();
+  if (market !== undefined && !isMarket(market)) throw new UserError(`--market: "${args.market}" is not a market; use one of ${MARKETS.join(", ")}`);
+  return { interval: args.interval as Interval | undefined, symbol, since, until, verify: !!args.verify, fill: !!args.fill, restUrl, market, clock, budget: createRestBudget({ clock }) };
 }
 
 /** Audits one file and, as asked, verifies its holes with the exchange or fills them. */
@@ -134,11 +141,19 @@ async function _fill(file: string, audit: AuditFileOptions, options: GapsOptions
   }
 }
 
+/** Klines of the file's market (from its name): its REST paths, and its default host unless --rest-url says otherwise. */
+function _fetcher(file: string, symbol: string, interval: Interval, options: GapsOptions): KlineFetcher {
+  const market = options.market ?? marketFromName(file);
+  const restUrl = options.restUrl ?? MARKET_PROFILES[market].restUrl;
+  return (from, to) =>
+    fetchClosedKlines({ restUrl, market, symbol, interval, startTime: from, endTime: to, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch, budget: options.budget, stream: `${symbol}@${interval}` });
+}
+
 async function _askLastRow(file: string, interval: Interval, options: GapsOptions): Promise<LastRowCheck | undefined> {
   const symbol = options.symbol ?? symbolFromName(file);
   if (!symbol) return undefined;
-  const fetchOne = (time: number) =>
-    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: time, endTime: time, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch, budget: options.budget, stream: `${symbol}@${interval}` });
+  const fetchRange = _fetcher(file, symbol, interval, options);
+  const fetchOne = (time: number) => fetchRange(time, time);
   try {
     return await checkLastRow(file, interval, (options.clock ?? systemClock).now(), fetchOne);
   } catch (err) {
@@ -152,8 +167,7 @@ async function _ask(file: string, report: AuditReport, options: GapsOptions, rep
   if (!interval) throw new UserError(`${file}: the candle interval is unknown; give --interval`);
   const symbol = options.symbol ?? symbolFromName(file);
   if (!symbol) throw new UserError(`${file}: the file name does not say the symbol; give --symbol`);
-  const fetcher: KlineFetcher = (from, to) =>
-    fetchClosedKlines({ restUrl: options.restUrl, symbol, interval, startTime: from, endTime: to, maxAttempts: REST_MAX_ATTEMPTS, clock: options.clock, fetch: options.fetch, budget: options.budget, stream: `${symbol}@${interval}` });
+  const fetcher = _fetcher(file, symbol, interval, options);
   try {
     return await askExchange(report, fetcher, { repair });
   } catch (err) {

@@ -19,15 +19,15 @@ export default defineCommand({
     ...jsonArg,
     fill: { type: "boolean", description: "fetch missing candles from the exchange and rewrite the file (temp + rename, original kept as FILE.bak); refused while a recorder holds the file's lock" },
     verify: { type: "boolean", description: "ask the exchange about each hole (lost: it has the candle; exchange: it has none, not counted) and about the last row (a mismatch is a finding); list rows the recorder replaced (FILE.conflicts.jsonl)" },
-    "rest-url": { type: "string", description: `exchange REST base URL (default ${DEFAULT_REST_URL})`, valueHint: "URL" },
+    "rest-url": { type: "string", description: `exchange REST base URL (default: the file's market, from its name: ${DEFAULT_REST_URL} for candles_<SYMBOL>_<interval>.csv, the futures hosts for candles_usdm_… and candles_coinm_…)`, valueHint: "URL" },
     db: { type: "string", description: "audit a PostgreSQL candle table instead of files, in the database (default: RESILIENCE_DB when no file is given)", valueHint: "URL" },
     "db-table": { type: "string", description: "with --db: the candle table, name or schema.name (default candles)", valueHint: "NAME" },
-    market: { type: "string", description: "with --db: comma list of markets, spot usdm coinm (default: all in the table)", valueHint: "M" },
+    market: { type: "string", description: "files: the market asked by --verify/--fill, spot usdm coinm (default: from the file name); with --db a comma list (default: all in the table)", valueHint: "M" },
   },
   async run({ args }) {
     const files = args._.map(String);
     const db = args.db ?? (files.length === 0 ? process.env.RESILIENCE_DB : undefined);
-    if (db !== undefined || args["db-table"] !== undefined || args.market !== undefined) {
+    if (db !== undefined || args["db-table"] !== undefined) {
       const options = resolveDbGapsOptions({ ...args, files, db, dbFrom: args.db === undefined ? "RESILIENCE_DB" : "--db", dbTable: args["db-table"] }, Date.now());
       process.exitCode = await _printDbAudit(options, !!args.json);
       return;

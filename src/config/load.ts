@@ -24,6 +24,8 @@ const ENV_OVERRIDES: Record<keyof RunOverrides, string | undefined> = {
   symbolsRefresh: "RESILIENCE_SYMBOLS_REFRESH",
   streamsPerConnection: "RESILIENCE_STREAMS_PER_CONNECTION",
   shard: "RESILIENCE_SHARD",
+  market: "RESILIENCE_MARKET",
+  testnet: "RESILIENCE_TESTNET",
   db: "RESILIENCE_DB",
   dbTable: "RESILIENCE_DB_TABLE",
 };

@@ -5,10 +5,11 @@ import { parseTime } from "../time/timestamp.ts";
 import type { CsvColumns } from "../candles/csv.ts";
 import { isTree, type ConfigTree, type KeyOrigins } from "./files.ts";
 import { inShard, type SymbolShard } from "../exchange/symbol-shard.ts";
+import { isMarket, MARKET_PROFILES, MARKETS, type Market } from "../exchange/market.ts";
 import { DEFAULT_DB_TABLE, parseDbUrl, parseTableName, type DbTarget } from "../db/db-url.ts";
 
-export const DEFAULT_WS_URL = "wss://stream.binance.com:9443";
-export const DEFAULT_REST_URL = "https://api.binance.com";
+export const DEFAULT_WS_URL = MARKET_PROFILES.spot.wsUrl;
+export const DEFAULT_REST_URL = MARKET_PROFILES.spot.restUrl;
 /** Binance allows 1024 streams on one connection. */
 export const MAX_STREAMS = 1024;
 /** Streams per connection unless --streams-per-connection says otherwise (ccxt's figure). */
@@ -32,6 +33,9 @@ export interface RunOverrides {
   symbolsRefresh?: string;
   streamsPerConnection?: string;
   shard?: string;
+  market?: string;
+  /** "true" / "1" with a flag or the environment. */
+  testnet?: string;
   db?: string;
   dbTable?: string;
 }
@@ -57,6 +61,10 @@ export interface DbConfig {
 export interface ResolvedConfig {
   /** The config file read, or undefined for built-in defaults. */
   source: string | undefined;
+  /** Binance spot, USDⓈ-M or COIN-M futures: the default hosts, REST paths, limits and intervals. */
+  market: Market;
+  /** The market's test network (its default hosts). */
+  testnet: boolean;
   /** The symbols named (upper case, minus --exclude); empty with `--symbol all` (read from exchangeInfo at start). */
   symbols: string[];
   symbolSelection: SymbolSelection;
@@ -122,6 +130,11 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
   const symbolsText = overrides.symbol ?? _listOf(get("binance.stream.symbols") ?? get("binance.stream.symbol"), "binance.stream.symbols", symbolsAt) ?? "BTCUSDT";
   const symbolsWhat = overrides.symbol !== undefined ? given("symbol", "--symbol") : `${symbolsAt}: binance.stream.symbols`;
   const all = symbolsText.trim().toLowerCase() === "all";
+  const marketWhat = overrides.market !== undefined ? given("market", "--market") : `${at("binance.market")}: binance.market`;
+  const market = _market(overrides.market ?? get("binance.market"), marketWhat);
+  const testnetWhat = overrides.testnet !== undefined ? given("testnet", "--testnet") : `${at("binance.testnet")}: binance.testnet`;
+  const testnet = overrides.testnet !== undefined ? _flag(overrides.testnet, testnetWhat) : (_bool(get("binance.testnet"), "binance.testnet", at("binance.testnet")) ?? false);
+  const hosts = testnet ? MARKET_PROFILES[market].testnet : MARKET_PROFILES[market];
   const quote = _optionalList(overrides.quote, given("quote", "--quote"), get("binance.stream.quote"), "binance.stream.quote", at);
   const exclude = _optionalList(overrides.exclude, given("exclude", "--exclude"), get("binance.stream.exclude"), "binance.stream.exclude", at) ?? [];
   if (quote && !all) warnings.push(`${overrides.quote !== undefined ? given("quote", "--quote") : `${at("binance.stream.quote")}: binance.stream.quote`} applies to --symbol all only; the symbols named are recorded whatever their quote`);
@@ -131,7 +144,10 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
   if (!all && named.length === 0) throw new UserError(`${symbolsWhat}: every symbol named is excluded by --exclude; nothing to record`);
   const symbols = inShard(named, shard);
   if (!all && symbols.length === 0) throw new UserError(`${shardWhat}: none of the ${named.length} symbols named falls in shard ${shard!.index}/${shard!.count}; name more symbols or use --symbol all`);
-  const intervals = _intervals(overrides.interval ?? _listOf(get("binance.stream.timeframes") ?? get("binance.stream.timeframe"), "binance.stream.timeframes", timeframesAt) ?? "1h", overrides.interval !== undefined ? given("interval", "--interval") : `${timeframesAt}: binance.stream.timeframes`);
+  const intervalsWhat = overrides.interval !== undefined ? given("interval", "--interval") : `${timeframesAt}: binance.stream.timeframes`;
+  const intervals = _intervals(overrides.interval ?? _listOf(get("binance.stream.timeframes") ?? get("binance.stream.timeframe"), "binance.stream.timeframes", timeframesAt) ?? "1h", intervalsWhat);
+  const unserved = intervals.filter((i) => !MARKET_PROFILES[market].intervals.includes(i));
+  if (unserved.length > 0) throw new UserError(`${intervalsWhat}: ${unserved.join(",")} is not served on ${market} (futures have no 1s candles); use 1m or longer, or --market spot`);
   const perConnectionWhat = overrides.streamsPerConnection !== undefined ? given("streamsPerConnection", "--streams-per-connection") : `${at("binance.stream.streams_per_connection")}: binance.stream.streams_per_connection`;
   const streamsPerConnection = _count(overrides.streamsPerConnection ?? get("binance.stream.streams_per_connection"), perConnectionWhat) ?? DEFAULT_STREAMS_PER_CONNECTION;
   if (streamsPerConnection > MAX_STREAMS) throw new UserError(`${perConnectionWhat}: ${streamsPerConnection} streams on one connection; Binance allows at most ${MAX_STREAMS}`);
@@ -157,8 +173,10 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
     symbolsRefreshMs,
     streamsPerConnection,
     intervals,
-    wsUrl: _url(overrides.wsUrl ?? str("binance.ws_url") ?? DEFAULT_WS_URL, overrides.wsUrl !== undefined ? given("wsUrl", "--ws-url") : `${at("binance.ws_url")}: binance.ws_url`, ["ws:", "wss:"]),
-    restUrl: _url(overrides.restUrl ?? str("binance.rest_url") ?? DEFAULT_REST_URL, overrides.restUrl !== undefined ? given("restUrl", "--rest-url") : `${at("binance.rest_url")}: binance.rest_url`, ["http:", "https:"]),
+    market,
+    testnet,
+    wsUrl: _url(overrides.wsUrl ?? str("binance.ws_url") ?? hosts.wsUrl, overrides.wsUrl !== undefined ? given("wsUrl", "--ws-url") : `${at("binance.ws_url")}: binance.ws_url`, ["ws:", "wss:"]),
+    restUrl: _url(overrides.restUrl ?? str("binance.rest_url") ?? hosts.restUrl, overrides.restUrl !== undefined ? given("restUrl", "--rest-url") : `${at("binance.rest_url")}: binance.rest_url`, ["http:", "https:"]),
     restartEveryMs,
     restartMarginMs,
     minConnectionMs,
@@ -203,6 +221,22 @@ function _db(overrides: RunOverrides, get: (path: string) => unknown, at: (path:
   if (url.startsWith("ENC[")) throw new UserError(`${urlWhat} is still encrypted; the sops file was not decrypted`);
   if (table !== undefined && typeof table !== "string") throw new UserError(`${tableWhat} must be a table name, e.g. candles`);
   return { target: parseDbUrl(url, urlWhat), table: table === undefined ? DEFAULT_DB_TABLE : parseTableName(table, tableWhat) };
+}
+
+/** `spot`, `usdm` or `coinm`. */
+function _market(value: unknown, what: string): Market {
+  if (value === undefined) return "spot";
+  const text = String(value).trim().toLowerCase();
+  if (!isMarket(text)) throw new UserError(`${what}: "${String(value)}" is not a market; use one of ${MARKETS.join(", ")}`);
+  return text;
+}
+
+/** A boolean flag or environment value: true/1/yes or false/0/no. */
+function _flag(value: string, what: string): boolean {
+  const text = value.trim().toLowerCase();
+  if (["true", "1", "yes"].includes(text)) return true;
+  if (["false", "0", "no"].includes(text)) return false;
+  throw new UserError(`${what}: "${value}" is not true or false`);
 }
 
 /** `K/N` with 0 <= K < N. */
@@ -272,7 +306,7 @@ const KNOWN_KEYS = new Set([
   "websocket.ping.interval", "websocket.ping.timeout", "websocket.connection.timeout",
   "websocket.reconnect.delay", "websocket.reconnect.max_delay", "websocket.reconnect.max_attempts",
   "websocket.proactive.disconnect_check_interval", "websocket.proactive.reconnect_check_interval",
-  "csv.dir", "csv.columns", "db.url", "db.table", "binance.stream.shard",
+  "csv.dir", "csv.columns", "db.url", "db.table", "binance.stream.shard", "binance.market", "binance.testnet",
   "alerts.min_interval", "alerts.escalate_after", "alerts.proactive",
 ]);
 /** Subtrees taken whole: credentials (sops_*), and kstlib's own sections we do not use. */
@@ -361,7 +395,7 @@ function _count(value: unknown, what: string): number | undefined {
 function _symbols(text: string, what: string): string[] {
   const symbols = _split(text, what).map((s) => {
     const up = s.toUpperCase();
-    if (!/^[A-Z0-9]{2,20}$/.test(up)) throw new UserError(`${what}: "${s}" is not a Binance symbol (letters and digits, e.g. BTCUSDT)`);
+    if (!/^[A-Z0-9][A-Z0-9_]{1,29}$/.test(up)) throw new UserError(`${what}: "${s}" is not a Binance symbol (letters, digits and _, e.g. BTCUSDT or BTCUSD_PERP)`);
     return up;
   });
   // btcusdt and BTCUSDT are one stream: one CSV, one writer.

@@ -9,6 +9,7 @@ import type { StreamKey } from "./candle-rows.ts";
 import { createDbClient, DbError, type DbClient } from "./db-client.ts";
 import { streamAuditParams, streamAuditSql, streamsSql, TABLE_EXISTS_SQL, toStreamAuditRow, type StreamAuditRow } from "./db-gaps-sql.ts";
 import { DEFAULT_DB_TABLE, parseDbUrl, parseTableName, redactDbUrl, type DbTarget } from "./db-url.ts";
+import { MARKETS } from "../exchange/market.ts";
 
 /**
  * One stream's audit reads all its rows in the range: about 1 s per million on a small
@@ -18,7 +19,7 @@ import { DEFAULT_DB_TABLE, parseDbUrl, parseTableName, redactDbUrl, type DbTarge
 export const AUDIT_QUERY_TIMEOUT_MS = 15 * 60_000;
 
 /** The markets the table's `market` column may hold. */
-export const DB_MARKETS = ["spot", "usdm", "coinm"] as const;
+export const DB_MARKETS = MARKETS;
 
 /** `resilience gaps --db`: the flags as citty hands them over. */
 export interface DbGapsArgs {
@@ -59,7 +60,7 @@ export type DbGapsItem = { kind: "stream"; check: FileCheck } | { kind: "note"; 
 
 /** Validates the flags; every mistake is one UserError line that never shows the URL. */
 export function resolveDbGapsOptions(args: DbGapsArgs, now: number): DbGapsOptions {
-  if (args.db === undefined) throw new UserError("gaps: --db-table and --market work with --db only; give --db postgres://user@host:port/dbname");
+  if (args.db === undefined) throw new UserError("gaps: --db-table works with --db only; give --db postgres://user@host:port/dbname");
   if (args.files.length > 0) throw new UserError("gaps: give either candle files or --db, not both");
   if (args.fill || args.verify) throw new UserError(`gaps: --${args.fill ? "fill" : "verify"} works on files only, not with --db`);
   const target = parseDbUrl(args.db, args.dbFrom);

@@ -6,9 +6,7 @@ import type { StreamStats } from "../supervisor/recorder-state.ts";
 import { intervalMs, type Interval } from "../time/intervals.ts";
 import { createDbClient } from "./db-client.ts";
 import { createReplicator, type Replicator } from "./replicator.ts";
-
-/** The market column of rows recorded from Binance spot. */
-export const SPOT_MARKET = "spot";
+import type { Market } from "../exchange/market.ts";
 
 /** A 1M candle is about this long, for the lag estimate. */
 const MONTH_MS = 30 * 86_400_000;
@@ -25,7 +23,7 @@ export interface RunReplication {
  * `run --db`: one replicator for the recorder's CSVs. Streams are followed as they
  * appear (a listing's CSV too); each durable row is handed on.
  */
-export function startRunReplication(options: { db: DbConfig; clock: Clock; emit(event: RecorderEvent): void; streams(): readonly StreamStats[] }): RunReplication {
+export function startRunReplication(options: { db: DbConfig; market: Market; clock: Clock; emit(event: RecorderEvent): void; streams(): readonly StreamStats[] }): RunReplication {
   const replicator = createReplicator({ client: createDbClient({ target: options.db.target }), table: options.db.table, host: hostname(), clock: options.clock, emit: options.emit });
   const followed = new Set<string>();
   const followStreams = (streams: readonly StreamStats[]) => {
@@ -33,7 +31,7 @@ export function startRunReplication(options: { db: DbConfig; clock: Clock; emit(
       if (followed.has(s.key)) continue;
       followed.add(s.key);
       const ms = s.interval === "1M" ? MONTH_MS : intervalMs(s.interval as Interval);
-      replicator.follow({ stream: s.key, market: SPOT_MARKET, symbol: s.symbol, interval: s.interval, csv: s.csv, intervalMs: ms, lastRow: s.lastCandle });
+      replicator.follow({ stream: s.key, market: options.market, symbol: s.symbol, interval: s.interval, csv: s.csv, intervalMs: ms, lastRow: s.lastCandle });
     }
   };
   return {

@@ -1,14 +1,14 @@
 import type { Clock } from "../clock.ts";
 import type { RestBudget } from "./rest-budget.ts";
-import { getJson, restBase } from "./rest-klines.ts";
-
-/** REQUEST_WEIGHT of the full `GET /api/v3/exchangeInfo` (no symbol filter). */
-export const EXCHANGE_INFO_WEIGHT = 20;
+import { getJson } from "./rest-klines.ts";
+import { MARKET_PROFILES, restRoot, type Market } from "./market.ts";
 
 export interface SymbolInfo {
   symbol: string;
-  /** TRADING, BREAK, HALT, END_OF_DAY, PRE_TRADING, POST_TRADING, AUCTION_MATCH… */
+  /** TRADING, BREAK, HALT, END_OF_DAY, PRE_TRADING, POST_TRADING, AUCTION_MATCH… (COIN-M calls it contractStatus; SETTLING, PENDING_TRADING… on futures) */
   status: string;
+  /** Futures: PERPETUAL, CURRENT_QUARTER, NEXT_QUARTER…; undefined on spot. */
+  contractType?: string;
   baseAsset: string;
   quoteAsset: string;
   /** Binance's isSpotTradingAllowed; true when absent. */
@@ -23,6 +23,8 @@ export interface ExchangeInfo {
 
 export interface FetchExchangeInfoOptions {
   restUrl: string;
+  /** @default "spot" */
+  market?: Market;
   /** The process's REST governor; its limit is set from the answer's REQUEST_WEIGHT. */
   budget?: RestBudget;
   clock?: Clock;
@@ -35,11 +37,13 @@ export interface FetchExchangeInfoOptions {
 }
 
 /**
- * GETs `/api/v3/exchangeInfo` (weight 20) through the budget, retried like klines (429/418
+ * GETs the market's exchangeInfo (spot `/api/v3/exchangeInfo`, weight 20; futures
+ * `/fapi/v1` or `/dapi/v1`, weight 1) through the budget, retried like klines (429/418
  * wait, 5xx and malformed answers back off), and gives the budget the announced limit.
  */
 export async function fetchExchangeInfo(options: FetchExchangeInfoOptions): Promise<ExchangeInfo> {
-  const { value } = await getJson(`${restBase(options.restUrl)}/api/v3/exchangeInfo`, { ...options, weight: EXCHANGE_INFO_WEIGHT, stream: "exchangeInfo" }, parseExchangeInfo);
+  const profile = MARKET_PROFILES[options.market ?? "spot"];
+  const { value } = await getJson(`${restRoot(options.restUrl)}${profile.restPath}/exchangeInfo`, { ...options, weight: profile.exchangeInfoWeight, stream: "exchangeInfo" }, parseExchangeInfo);
   if (options.budget && value.requestWeightPerMinute !== undefined) options.budget.setLimit(value.requestWeightPerMinute);
   return value;
 }
@@ -61,14 +65,19 @@ function _isObject(x: unknown): x is Record<string, unknown> {
 
 function _parseSymbol(entry: unknown, i: number): SymbolInfo {
   if (!_isObject(entry)) throw new Error(`exchangeInfo symbols[${i}] is not an object`);
-  for (const key of ["symbol", "status", "baseAsset", "quoteAsset"] as const) {
+  // COIN-M names the status contractStatus.
+  const statusKey = entry.status === undefined && entry.contractStatus !== undefined ? "contractStatus" : "status";
+  for (const key of ["symbol", statusKey, "baseAsset", "quoteAsset"] as const) {
     if (typeof entry[key] !== "string" || entry[key] === "") throw new Error(`exchangeInfo symbols[${i}].${key} is not a non-empty string`);
   }
+  const contractType = entry.contractType;
+  if (contractType !== undefined && typeof contractType !== "string") throw new Error(`exchangeInfo symbols[${i}].contractType is not a string`);
   const allowed = entry.isSpotTradingAllowed;
   if (allowed !== undefined && typeof allowed !== "boolean") throw new Error(`exchangeInfo symbols[${i}].isSpotTradingAllowed is not a boolean`);
   return {
     symbol: entry.symbol as string,
-    status: entry.status as string,
+    status: entry[statusKey] as string,
+    contractType,
     baseAsset: entry.baseAsset as string,
     quoteAsset: entry.quoteAsset as string,
     spotTradingAllowed: allowed ?? true,

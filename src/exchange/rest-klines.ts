@@ -1,22 +1,20 @@
 import { sleep, systemClock, type Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import type { Candle } from "../candles/candle.ts";
-import type { Interval } from "../time/intervals.ts";
+import { candlesBetween, type Interval } from "../time/intervals.ts";
+import { klinesRequest, MARKET_PROFILES, restRoot, type Market } from "./market.ts";
 import { backoffDelayMs } from "../stream/backoff.ts";
 import type { RestBudget } from "./rest-budget.ts";
 
-/** Binance serves at most 1000 klines per request. */
-export const KLINES_PAGE_LIMIT = 1000;
 /** Without Retry-After on a 429/418, wait this long (Binance bans escalate: never hammer). */
 const DEFAULT_RETRY_AFTER_MS = 60_000;
 /** Without a Date header, the server's clock is taken to be this far behind ours. */
 const CLOCK_MARGIN_MS = 1000;
 const REQUEST_TIMEOUT_MS = 15_000;
-/** REQUEST_WEIGHT of `GET /api/v3/klines` (limit 100 to 1000). */
-export const KLINES_WEIGHT = 2;
-
 export interface FetchKlinesOptions {
   restUrl: string;
+  /** Where the klines live (`/api/v3`, `/fapi/v1`, `/dapi/v1`) and what they cost. @default "spot" */
+  market?: Market;
   symbol: string;
   interval: Interval;
   /** First open time wanted (inclusive), epoch ms. */
@@ -53,8 +51,8 @@ export class RestUnavailableError extends Error {
 }
 
 /**
- * Fetches the closed klines of [startTime, endTime] from `GET /api/v3/klines`, paged by
- * 1000, in order. The still-open candle (which Binance returns last) is dropped: the last
+ * Fetches the closed klines of [startTime, endTime] from the market's `klines` (spot
+ * `GET /api/v3/klines`, paged by 1000), in order. The still-open candle (which Binance returns last) is dropped: the last
  * row is kept only when the server's clock (its Date header) is past its close time. Decimals stay strings.
  * 429/418 wait for Retry-After; 5xx and network errors back off and retry.
  * An unknown symbol (-1121) or interval (-1120) is a UserError.
@@ -79,21 +77,25 @@ export interface ClosedPage {
 }
 
 /**
- * One `GET /api/v3/klines` page from `startTime` (limit 1000): its closed candles, and
+ * One klines page from `startTime` (spot: `GET /api/v3/klines`, limit 1000; futures: the
+ * cheapest limit for what is wanted, see klinesRequest): its closed candles, and
  * whether to ask again. Paging goes on until the open candle shows, the range ends, or a
  * page brings nothing new, so a server with a smaller page limit is read whole too.
  */
 export async function fetchClosedPage(options: FetchKlinesOptions): Promise<ClosedPage> {
   const clock = options.clock ?? systemClock;
   const from = options.startTime;
+  const market = options.market ?? "spot";
+  const wanted = candlesBetween(options.interval, from, options.endTime ?? clock.now()) + 1;
+  const { limit, weight } = klinesRequest(market, wanted);
   const params = new URLSearchParams({
     symbol: options.symbol,
     interval: options.interval,
     startTime: String(from),
-    limit: String(KLINES_PAGE_LIMIT),
+    limit: String(limit),
   });
   if (options.endTime !== undefined) params.set("endTime", String(options.endTime));
-  const { value: rows, serverNow } = await getJson(`${restBase(options.restUrl)}/api/v3/klines?${params}`, { ...options, clock, weight: KLINES_WEIGHT }, (body) =>
+  const { value: rows, serverNow } = await getJson(`${restRoot(options.restUrl)}${MARKET_PROFILES[market].restPath}/klines?${params}`, { ...options, clock, weight }, (body) =>
     parseKlineRows(body, options.symbol, options.interval),
   );
   const candles: Candle[] = [];
@@ -111,11 +113,6 @@ export async function fetchClosedPage(options: FetchKlinesOptions): Promise<Clos
   if (!last) return { candles, more: false, next: from };
   const ended = options.endTime !== undefined && last.openTime >= options.endTime;
   return { candles, more: !ended, next: last.openTime + 1 };
-}
-
-/** Strips a trailing slash and an `/api` or `/api/v3` suffix from a REST base URL. */
-export function restBase(url: string): string {
-  return url.replace(/\/+$/, "").replace(/\/api(\/v3)?$/, "");
 }
 
 /**

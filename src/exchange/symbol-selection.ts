@@ -58,8 +58,9 @@ export function diffSymbols(before: Iterable<string>, after: Iterable<string>): 
 
 // --- internal ---
 
+/** Spot: TRADING and open to spot trading. Futures: a TRADING contract, perpetual or delivery (any contract type but none). */
 function _isTrading(s: SymbolInfo): boolean {
-  return s.status === "TRADING" && s.spotTradingAllowed;
+  return s.status === "TRADING" && s.spotTradingAllowed && s.contractType !== "";
 }
 
 function _upper(name: string): string {

@@ -61,7 +61,7 @@ export interface OpenStreamOptions {
 
 /** Opens the CSV of one (symbol, interval) in --out with its recorder (UserError on a bad file). */
 export function openStream(options: OpenStreamsOptions, symbol: string, interval: Interval, extra: OpenStreamOptions = {}): RecordedStream {
-  return _openStream(options, join(resolve(options.config.outDir), csvFileName(symbol, interval)), symbol, interval, extra);
+  return _openStream(options, join(resolve(options.config.outDir), csvFileName(symbol, interval, options.config.market)), symbol, interval, extra);
 }
 
 /** Fresh counters for a stream. */
@@ -121,7 +121,7 @@ function _openStream(options: OpenStreamsOptions, path: string, symbol: string, 
     firstFrom: extra.firstFrom,
     fetchClosed: (from, signal, openFrom) =>
       fetchClosedPage({
-        restUrl: config.restUrl, symbol, interval, startTime: from, signal, clock, openFrom,
+        restUrl: config.restUrl, market: config.market, symbol, interval, startTime: from, signal, clock, openFrom,
         budget: options.budget, stream: stats.key, holeFrom: from,
         onRequest: options.onRestRequest,
         onRetry: ({ attempt, delayMs, reason }) => emit({ type: "rest_retry", symbol, interval, attempt, error: reason, retryInMs: delayMs }),

@@ -64,7 +64,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
   const universe = createSymbolUniverse({ config, clock: systemClock, budget, emit: onEvent, warn: (message) => log.warn(message) });
   const start = await universe.initial();
   if (start.unchecked) {
-    const warning = await checkSymbols(config.restUrl, config.symbols, config.intervals[0]!);
+    const warning = await checkSymbols(config.restUrl, config.market, config.symbols, config.intervals[0]!);
     if (warning) log.warn(warning);
   }
   if (config.symbolSelection.all) log.info(`--symbol all: ${start.trading.length} TRADING symbols${config.symbolSelection.quote ? ` quoted in ${config.symbolSelection.quote.join(",")}` : ""}, ${start.trading.length * config.intervals.length} streams`);
@@ -91,7 +91,7 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
   for (const { symbol, status } of start.halted) supervisor.retireSymbol(symbol, status);
   if (start.follow) universe.start(supervisor);
   if (config.db) {
-    replication = startRunReplication({ db: config.db, clock: systemClock, emit: onEvent, streams: () => supervisor.streams });
+    replication = startRunReplication({ db: config.db, market: config.market, clock: systemClock, emit: onEvent, streams: () => supervisor.streams });
     replication.followStreams(supervisor.streams);
     log.info(`replicating the CSVs to table ${config.db.table} on ${config.db.target.label}`);
   }
@@ -104,7 +104,8 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     onError: (message) => log.error(message),
     onRecovered: () => log.success("state file writes recovered"),
   });
-  log.info(`CSV in ${config.outDir}, state in ${config.stateFile}; stop with Ctrl-C${process.stdin.isTTY ? ", q or F10" : ""}`);
+  const where = config.market === "spot" && !config.testnet ? "" : `${config.market}${config.testnet ? " test network" : ""} (${config.restUrl}): `;
+  log.info(`${where}CSV in ${config.outDir}, state in ${config.stateFile}; stop with Ctrl-C${process.stdin.isTTY ? ", q or F10" : ""}`);
   const stopProgress = reportBackfillProgress(() => supervisor.budget.snapshot(), systemClock, (line) => log.info(line));
 
   return await new Promise<number>((resolveExit) => {

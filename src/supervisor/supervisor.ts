@@ -284,7 +284,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         let stat = s?.stats ?? stats.find((x) => x.key === key);
         if (!stat) {
           // Named but not trading at start: listed in the state file as retired, no CSV opened.
-          stat = newStreamStats(symbol, interval, join(resolve(config.outDir), csvFileName(symbol, interval)));
+          stat = newStreamStats(symbol, interval, join(resolve(config.outDir), csvFileName(symbol, interval, config.market)));
           stats.push(stat);
         }
         if (stat.retiredAt !== undefined && !s) continue;

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "../config/load.ts";
 import { UserError, errorMessage } from "../errors.ts";
 import { fetchExchangeInfo, type ExchangeInfo } from "../exchange/exchange-info.ts";
 import type { RestBudget } from "../exchange/rest-budget.ts";
-import { restBase } from "../exchange/rest-klines.ts";
+import { MARKET_PROFILES, restRoot } from "../exchange/market.ts";
 import { selectSymbols, type SymbolSelection } from "../exchange/symbol-selection.ts";
 import type { RecorderEvent } from "./events.ts";
 
@@ -64,7 +64,7 @@ export interface SymbolUniverse {
 export function createSymbolUniverse(options: SymbolUniverseOptions): SymbolUniverse {
   const { config, clock } = options;
   const stopper = new AbortController();
-  const fetchInfo = options.fetchInfo ?? ((signal: AbortSignal) => fetchExchangeInfo({ restUrl: config.restUrl, budget: options.budget, clock, signal, maxAttempts: 1, timeoutMs: START_TIMEOUT_MS }));
+  const fetchInfo = options.fetchInfo ?? ((signal: AbortSignal) => fetchExchangeInfo({ restUrl: config.restUrl, market: config.market, budget: options.budget, clock, signal, maxAttempts: 1, timeoutMs: START_TIMEOUT_MS }));
   /** When each symbol was first seen in exchangeInfo, whatever its status. */
   const firstSeen = new Map<string, number>();
   let lastRefreshAt: number | undefined;
@@ -126,7 +126,7 @@ export function createSymbolUniverse(options: SymbolUniverseOptions): SymbolUniv
           const selection = note(info, clock.now());
           if (selection.unknown.length > 0) {
             const [one, many] = [selection.unknown.length === 1, selection.unknown.join(", ")];
-            throw new UserError(`symbol${one ? "" : "s"} ${many} ${one ? "does" : "do"} not exist on ${restBase(config.restUrl)} (not in exchangeInfo; klines answer Binance error -1121); check --symbol`);
+            throw new UserError(`symbol${one ? "" : "s"} ${many} ${one ? "does" : "do"} not exist on ${restRoot(config.restUrl)} (not in exchangeInfo; klines answer Binance error -1121); check --symbol`);
           }
           if (config.symbolSelection.all && selection.trading.length === 0) {
             throw new UserError(`no TRADING symbol on ${config.restUrl} matches${config.symbolSelection.quote ? ` --quote ${config.symbolSelection.quote.join(",")}` : ""}${config.symbolSelection.shard ? ` in --shard ${config.symbolSelection.shard.index}/${config.symbolSelection.shard.count}` : ""}; check --quote, --exclude and --shard`);
@@ -137,7 +137,7 @@ export function createSymbolUniverse(options: SymbolUniverseOptions): SymbolUniv
           const why = errorMessage(err);
           // A REST server without exchangeInfo (a proxy serving klines only) will not grow one.
           const missing = /\bHTTP 404\b/.test(why);
-          if (missing && config.symbolSelection.all) throw new UserError(`${config.restUrl} does not serve /api/v3/exchangeInfo (HTTP 404); --symbol all needs it: name the symbols instead`);
+          if (missing && config.symbolSelection.all) throw new UserError(`${config.restUrl} does not serve ${MARKET_PROFILES[config.market].restPath}/exchangeInfo (HTTP 404); --symbol all needs it: name the symbols instead`);
           // A named list does not wait for exchangeInfo: it starts unchecked (checked per symbol instead).
           if (!config.symbolSelection.all) {
             if (!missing) options.warn(`could not read the symbol list from ${config.restUrl} (${why}); recording the symbols named, unchecked`);

@@ -254,7 +254,7 @@ describe("resolveGapsOptions", () => {
     [{ symbol: "btcusdt" }, { symbol: "BTCUSDT" }],
     [{ since: "2024-01-01", until: "now" }, { since: Date.UTC(2024, 0, 1), until: NOW }],
     [{ until: "1704067200000" }, { until: Date.UTC(2024, 0, 1) }],
-    [{}, { restUrl: "https://api.binance.com", verify: false, fill: false }],
+    [{}, { restUrl: undefined, verify: false, fill: false }],
   ])("reads %j", (args, expected) => {
     expect(resolveGapsOptions(args, clock)).toMatchObject(expected);
   });

@@ -187,7 +187,8 @@ describe("gaps --db", () => {
       [["--db", db.url, "--fill"], "resilience: gaps: --fill works on files only, not with --db\n"],
       [["--db", db.url, "--verify"], "resilience: gaps: --verify works on files only, not with --db\n"],
       [["--db", db.url, "a.csv"], "resilience: gaps: give either candle files or --db, not both\n"],
-      [["--market", "spot", "a.csv"], "resilience: gaps: --db-table and --market work with --db only; give --db postgres://user@host:port/dbname\n"],
+      [["--db-table", "candles", "a.csv"], "resilience: gaps: --db-table works with --db only; give --db postgres://user@host:port/dbname\n"],
+      [["--market", "futures", "a.csv"], `resilience: --market: "futures" is not a market; use one of spot, usdm, coinm\n`],
       [["--db", db.url, "--interval", "1h,7m"], `resilience: --interval: "7m" is not a Binance interval; use one of 1s, 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M\n`],
       [["--db", db.url, "--market", "futures"], `resilience: --market: "futures" is not a market; use spot, usdm, coinm\n`],
     ] as const) {
