@@ -8,8 +8,16 @@ import { klineFrame, serverShutdownFrame, streamFrame, type ControlState } from 
 /** After `serverShutdown`, the connection is closed this much later. */
 export const SHUTDOWN_CLOSE_DELAY_MS = 1000;
 
-/** Binance disconnects a client that sends more than 5 messages (pings and control frames) a second. */
+/** Binance spot disconnects a client that sends more than 5 messages (pings and control frames) a second; futures allow 10. */
 export const MAX_INCOMING_PER_SECOND = 5;
+
+/** Where a market's stream paths live (see MarketRules). */
+export interface StreamPaths {
+  /** "" or `/market`: `/ws` and `/stream` follow it. */
+  root: string;
+  /** `<root>/ws/a/b` names several streams. */
+  streamsInPath: boolean;
+}
 
 /** One WebSocket client of the simulated exchange, with the faults pending on it. */
 export interface Connection {
@@ -26,7 +34,7 @@ export interface Connection {
   dupClose: Set<string>;
   /** Streams not delivered on this connection (`silent`) until it subscribes to them again. */
   silenced: Set<string>;
-  /** When the client's recent messages arrived (for the 5 per second limit). */
+  /** When the client's recent messages arrived (for the messages-per-second limit). */
   incoming: number[];
   /** A limit closed this connection: its further messages are ignored, not counted. */
   limited: boolean;
@@ -36,17 +44,21 @@ export interface Connection {
 
 /**
  * Reads a stream URL the way Binance routes it: `/ws`, `/ws/<one stream>`, or
- * `/stream?streams=a/b/c` (combined). Undefined for anything else (`/ws/a/b` included).
+ * `/stream?streams=a/b/c` (combined), after the market's root (`/market/ws/…` on
+ * USDⓈ-M, where `/market/ws/a/b` is allowed too). Undefined for anything else
+ * (spot's `/ws/a/b` included).
  */
-export function connectionFromUrl(url: URL, id: number, now: number): Connection | undefined {
+export function connectionFromUrl(url: URL, id: number, now: number, paths: StreamPaths = { root: "", streamsInPath: false }): Connection | undefined {
+  if (paths.root !== "" && !url.pathname.startsWith(`${paths.root}/`)) return undefined;
+  const path = url.pathname.slice(paths.root.length);
   let streams: string[];
   let combined: boolean;
-  if (url.pathname === "/ws" || url.pathname === "/ws/") [streams, combined] = [[], false];
-  else if (url.pathname.startsWith("/ws/")) {
-    const name = decodeURIComponent(url.pathname.slice(4));
-    if (name.includes("/")) return undefined;
-    [streams, combined] = [[name], false];
-  } else if (url.pathname === "/stream" || url.pathname === "/stream/") {
+  if (path === "/ws" || path === "/ws/") [streams, combined] = [[], false];
+  else if (path.startsWith("/ws/")) {
+    const names = decodeURIComponent(path.slice(4)).split("/");
+    if ((names.length > 1 && !paths.streamsInPath) || names.includes("")) return undefined;
+    [streams, combined] = [[...new Set(names)], false];
+  } else if (path === "/stream" || path === "/stream/") {
     const list = (url.searchParams.get("streams") ?? "").split("/").filter((s) => s !== "");
     [streams, combined] = [[...new Set(list)], true];
   } else return undefined;
@@ -54,11 +66,11 @@ export function connectionFromUrl(url: URL, id: number, now: number): Connection
   return { id, control: { streams, combined }, micro, openedAt: now, stalledUntil: 0, skipClose: new Set(), dupClose: new Set(), silenced: new Set(), incoming: [], limited: false, cancels: [] };
 }
 
-/** Records a message from the client; true when it is one too many for the last second. */
-export function overIncomingLimit(c: Connection, now: number): boolean {
+/** Records a message from the client; true when it is one more than `limit` in the last second. */
+export function overIncomingLimit(c: Connection, now: number, limit = MAX_INCOMING_PER_SECOND): boolean {
   c.incoming = c.incoming.filter((t) => t > now - 1000);
   c.incoming.push(now);
-  return c.incoming.length > MAX_INCOMING_PER_SECOND;
+  return c.incoming.length > limit;
 }
 
 /** Sends one tick's kline events to `ws` in one corked write. */

@@ -1,4 +1,6 @@
+import { futuresExchangeInfo } from "./exchange-info-futures.ts";
 import type { Market, SymbolListing } from "./market.ts";
+import { marketRules, type MarketRules } from "./market-rules.ts";
 import { symbolProfile } from "./symbols.ts";
 
 /** Binance's IP limit: request weight per minute. */
@@ -7,8 +9,10 @@ export const REQUEST_WEIGHT_PER_MINUTE = 6000;
 /**
  * `/api/v3/exchangeInfo`: every listed symbol (or `symbol=` / `symbols=[...]`) with its
  * status now (TRADING, HALT or BREAK); `weightLimit` is the REQUEST_WEIGHT it announces.
+ * On a futures market, that market's shape (see `futuresExchangeInfo`).
  */
-export function exchangeInfo(params: URLSearchParams, market: Market, now: number, weightLimit = REQUEST_WEIGHT_PER_MINUTE): { status: number; body: unknown } {
+export function exchangeInfo(params: URLSearchParams, market: Market, now: number, weightLimit = REQUEST_WEIGHT_PER_MINUTE, rules: MarketRules = marketRules("spot")): { status: number; body: unknown } {
+  if (rules.market !== "spot") return futuresExchangeInfo(rules, market, now, weightLimit);
   let wanted: string[] | undefined;
   const one = params.get("symbol");
   const many = params.get("symbols");

@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import { systemClock, type Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
+import type { Market } from "../exchange/market.ts";
 import { logger } from "../logger.ts";
 import type { Interval } from "../time/intervals.ts";
 import type { SimKline } from "./candles.ts";
@@ -10,10 +11,12 @@ import { createFaultScheduler, parseFaults, type Fault } from "./faults.ts";
 import { createFeed } from "./feed.ts";
 import { createGate } from "./gate.ts";
 import { MAX_GENERATED_SYMBOLS, generateSymbols, type SymbolSpec } from "./generate.ts";
+import { generateFuturesSymbols } from "./generate-futures.ts";
 import { createLimitReporter, type LimitCounts } from "./limits.ts";
 import { createMarket } from "./market.ts";
+import { marketRules, type MarketRules } from "./market-rules.ts";
 import { loadReplay } from "./replay.ts";
-import { REQUEST_WEIGHT_PER_MINUTE, createRest } from "./rest.ts";
+import { createRest } from "./rest.ts";
 import { createSocketHandlers, type SimSocket } from "./sockets.ts";
 import { symbolProfile } from "./symbols.ts";
 
@@ -28,6 +31,12 @@ export const PING_INTERVAL_MS = 20_000;
 export const STATS_PATH = "/sim/stats";
 
 export interface ExchangeOptions {
+  /**
+   * The Binance market served: its REST path (`/api/v3`, `/fapi/v1`, `/dapi/v1`, and
+   * nothing else), stream paths (`/ws`, `/stream`; `/market/ws`, `/market/stream` on
+   * usdm), limits and exchangeInfo shape. @default "spot"
+   */
+  market?: Market;
   /** @default 0 (a free port) */
   port?: number;
   /** @default "127.0.0.1" */
@@ -37,10 +46,12 @@ export interface ExchangeOptions {
   /**
    * Generate a whole market instead: this many TRADING symbols (BTCUSDT, ETHUSDT, … then
    * generated names; quotes about 70 % USDT, 15 % FDUSD, 10 % BTC, 5 % others) plus about
-   * 3 % BREAK symbols without candles. Deterministic from the seed. @default undefined
+   * 3 % BREAK symbols without candles. On futures, perpetuals (XXXUSDT on usdm,
+   * XXXUSD_PERP on coinm) with one in 20 a quarterly (XXXUSDT_260327), plus about 3 %
+   * PENDING_TRADING. Deterministic from the seed (and, for quarterlies, the start time). @default undefined
    */
   generate?: number;
-  /** REQUEST_WEIGHT per minute of the REST API. @default REQUEST_WEIGHT_PER_MINUTE (6000) */
+  /** REQUEST_WEIGHT per minute of the REST API. @default 6000 on spot, 2400 on futures */
   restWeightLimit?: number;
   /** Seed of the simulated market. @default 1 */
   seed?: number;
@@ -78,9 +89,10 @@ export interface ExchangeStats {
 
 /** A running simulated exchange. Fault methods act at once (on the connections open now). */
 export interface Exchange {
-  /** REST base, `http://HOST:PORT`. */
+  market: Market;
+  /** REST base, `http://HOST:PORT` (the market's path, e.g. `/fapi/v1`, follows it). */
   url: string;
-  /** Stream base, `ws://HOST:PORT`. */
+  /** Stream base, `ws://HOST:PORT` (`ws://HOST:PORT/market` on usdm): `/ws/…` and `/stream?streams=…` follow it. */
   wsUrl: string;
   port: number;
   stop(): Promise<void>;
@@ -114,17 +126,18 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
   const clock = options.clock ?? systemClock;
   const log = options.log ?? _defaultLog;
   const seed = options.seed ?? 1;
+  const rules = marketRules(options.market ?? "spot");
   const schedule = options.faults ? parseFaults(options.faults) : undefined;
   const replay = options.replay ? await loadReplay(options.replay) : undefined;
-  const market = createMarket({ symbols: _initialSymbols(options, seed), seed, replay, originTime: clock.now() });
+  const market = createMarket({ symbols: _initialSymbols(options, seed, rules, clock.now()), seed, replay, originTime: clock.now() });
   const limits = createLimitReporter(clock, (line) => log(line, "warn"));
-  const rest = createRest({ market, clock, weightLimit: options.restWeightLimit ?? REQUEST_WEIGHT_PER_MINUTE, onLimit: (kind, detail) => limits.hit(kind, detail) });
-  const feed = createFeed<SimSocket>({ market, clock, deliver: (ws, events) => deliverKlines(ws, clock.now(), events) });
+  const rest = createRest({ market, clock, rules, weightLimit: options.restWeightLimit ?? rules.requestWeightPerMinute, onLimit: (kind, detail) => limits.hit(kind, detail) });
+  const feed = createFeed<SimSocket>({ market, clock, intervals: rules.intervals, deliver: (ws, events) => deliverKlines(ws, clock.now(), events) });
   const open = new Set<SimSocket>();
-  const faults = createFaultActions({ clock, log: (line) => log(line, "info"), rest, market, seed, open });
+  const faults = createFaultActions({ clock, log: (line) => log(line, "info"), rest, market, seed, open, rules });
   const apply = faults.apply;
   let connections = 0;
-  const gate = createGate({ clock, limits, refuseUntil: faults.refuseUntil });
+  const gate = createGate({ clock, limits, rules, refuseUntil: faults.refuseUntil });
   const stats = (): ExchangeStats => ({
     connections,
     openConnections: open.size,
@@ -148,7 +161,15 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
       connections++;
       return undefined;
     },
-    websocket: createSocketHandlers({ clock, feed, limits, open, pingIntervalMs: options.pingIntervalMs ?? PING_INTERVAL_MS, dayMs: options.dayMs ?? DAY_MS }),
+    websocket: createSocketHandlers({
+      clock,
+      feed,
+      limits,
+      open,
+      pingIntervalMs: options.pingIntervalMs ?? PING_INTERVAL_MS,
+      dayMs: options.dayMs ?? DAY_MS,
+      messagesPerSecond: rules.messagesPerSecond,
+    }),
   });
 
   const scheduler = schedule && createFaultScheduler({ schedule, clock, fire: (fault) => void apply(fault) });
@@ -158,8 +179,9 @@ export async function startExchange(options: ExchangeOptions): Promise<Exchange>
   const port = server.port ?? 0;
   let stopping: Promise<void> | undefined;
   return {
+    market: rules.market,
     url: `http://${hostText}:${port}`,
-    wsUrl: `ws://${hostText}:${port}`,
+    wsUrl: `ws://${hostText}:${port}${rules.streamRoot}`,
     port,
     stop() {
       stopping ??= (async () => {
@@ -198,7 +220,7 @@ function _defaultLog(line: string, level: "info" | "warn" = "info"): void {
 }
 
 /** The symbols listed at the start: a generated market, or the names given, all TRADING. */
-function _initialSymbols(options: ExchangeOptions, seed: number): SymbolSpec[] {
+function _initialSymbols(options: ExchangeOptions, seed: number, rules: MarketRules, now: number): SymbolSpec[] {
   if (options.generate === undefined) {
     return [...new Set(options.symbols)].map((symbol) => {
       const p = symbolProfile(symbol);
@@ -208,5 +230,5 @@ function _initialSymbols(options: ExchangeOptions, seed: number): SymbolSpec[] {
   if (!Number.isInteger(options.generate) || options.generate < 1 || options.generate > MAX_GENERATED_SYMBOLS) {
     throw new UserError(`generate: ${options.generate} symbols is not 1..${MAX_GENERATED_SYMBOLS}`);
   }
-  return generateSymbols(options.generate, seed);
+  return rules.market === "spot" ? generateSymbols(options.generate, seed) : generateFuturesSymbols(rules.market, options.generate, seed, now);
 }

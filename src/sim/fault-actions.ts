@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import { applyStreamFault } from "./connection.ts";
 import { describeFault, type Fault } from "./faults.ts";
 import type { Market } from "./market.ts";
+import { marketRules, type MarketRules } from "./market-rules.ts";
 import type { Rest } from "./rest.ts";
 import type { SimSocket } from "./sockets.ts";
 import { createStatusControl, pickStream, type Outcome, type StatusControl } from "./status-control.ts";
@@ -15,6 +16,8 @@ export interface FaultActionsOptions {
   seed: number;
   /** The connections open now (stream faults hit these). */
   open: ReadonlySet<SimSocket>;
+  /** The Binance market served: default listings and halts follow its names. @default marketRules("spot") */
+  rules?: MarketRules;
 }
 
 export interface FaultActions {
@@ -29,7 +32,8 @@ export interface FaultActions {
 /** Where every fault lands: the open connections, the REST queue, the market's symbol status. */
 export function createFaultActions(options: FaultActionsOptions): FaultActions {
   const { clock, log, rest, open, seed } = options;
-  const status = createStatusControl({ market: options.market, clock, seed });
+  const rules = options.rules ?? marketRules("spot");
+  const status = createStatusControl({ market: options.market, clock, seed, venue: rules.market, mainQuote: rules.mainQuote });
   const counts: Record<string, number> = {};
   let refuseUntil = 0;
   let silences = 0;

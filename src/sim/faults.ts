@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import { formatDuration, parseDuration } from "../time/duration.ts";
 import { parseStreamName } from "./streams.ts";
+import { SYMBOL_PATTERN } from "./symbols.ts";
 
 /** A fault the simulator can inject. Stream faults hit every connection open at that moment. */
 export type Fault =
@@ -52,13 +53,14 @@ export const FAULTS_HELP = [
   "  shutdown      send serverShutdown, then close 1 s later",
   "  rest429:N     the next N REST requests get 429 with Retry-After: 1",
   "  rest5xx:N     the next N REST requests get 500, 502, 503",
-  "  listing[:SYM] a new TRADING symbol (default: a new generated USDT name); its first candle is the one containing AT, unknown (-1121) before",
-  "  halt[:SYM]    SYM becomes HALT (default: a USDT symbol, not the first): candles opening at or after AT do not exist",
+  "  listing[:SYM] a new TRADING symbol (default: a new generated USDT name, XXXUSD_PERP on coinm); its first candle is the one",
+  "                containing AT, unknown (-1121) before",
+  "  halt[:SYM]    SYM becomes HALT (default: a USDT symbol, USD on coinm, not the first): candles opening at or after AT do not exist",
   "  resume[:SYM]  SYM trades again (default: the last one halted); candles exist again from the one containing AT",
   "  silent[:STR]  stream STR (e.g. ethusdt@kline_1m; default: one of the subscribed) stops on the connections open now; a new",
   "                connection or a new SUBSCRIBE to it delivers it again",
   "The symbol or stream picked is logged. Limits are always on (a warning line each): URL over 8000 chars 414, over 1024",
-  "streams 400 (or error + close 1008 by SUBSCRIBE), over 300 connection attempts in 5 min 429, over 5 messages/s close 1008,",
+  "streams 400 (or error + close 1008 by SUBSCRIBE), over 300 connection attempts in 5 min 429, over 5 messages/s (10 on futures) close 1008,",
   "REST weight over --rest-weight a minute 429 + Retry-After, then any request before it 418 (a 2 min ban). GET /sim/stats counts them.",
   "Example: drop@30s,stall:10s@1m,refuse:20s@2m,close:1008@3m,skipclose@4m,dupclose@5m,garbage@6m,rest429:3@7m,rest5xx:2@7m30s,shutdown@8m,every:10m",
   "         listing@1m,halt:ETHUSDT@2m,resume:ETHUSDT@4m,silent:btcusdt@kline_1m@5m",
@@ -183,7 +185,7 @@ function _fault(head: string, item: string): Fault {
     case "resume": {
       if (arg === undefined) return { kind };
       const symbol = arg.toUpperCase();
-      if (!/^[A-Z0-9]{2,20}$/.test(symbol)) throw _bad(item, `"${arg}" is not a symbol; write ${kind}:ETHUSDT@1m`);
+      if (!SYMBOL_PATTERN.test(symbol)) throw _bad(item, `"${arg}" is not a symbol; write ${kind}:ETHUSDT@1m`);
       return { kind, symbol };
     }
     case "silent":

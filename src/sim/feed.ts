@@ -35,6 +35,11 @@ export interface FeedOptions<S> {
   clock: Clock;
   /** Delivers the events of one tick to one subscriber, in stream subscription order. */
   deliver(subscriber: S, events: FeedEvent[]): void;
+  /**
+   * Intervals the market streams; a kline stream of another (`@kline_1s` on futures) is
+   * accepted and sends nothing, like any stream Binance does not have. @default every interval
+   */
+  intervals?: ReadonlySet<Interval>;
 }
 
 export interface Feed<S> {
@@ -58,7 +63,7 @@ export const MAX_CATCH_UP_CANDLES = 60;
  * nothing.
  */
 export function createFeed<S>(options: FeedOptions<S>): Feed<S> {
-  const { market, clock, deliver } = options;
+  const { market, clock, deliver, intervals } = options;
   const groups = new Map<Interval, Group<S>>();
   let armedAt = Infinity;
   let cancel = () => {};
@@ -93,7 +98,7 @@ export function createFeed<S>(options: FeedOptions<S>): Feed<S> {
   return {
     add(name, subscriber) {
       const ref = parseStreamName(name);
-      if (!ref) return;
+      if (!ref || (intervals && !intervals.has(ref.interval))) return;
       const now = clock.now();
       let group = groups.get(ref.interval);
       if (!group) groups.set(ref.interval, (group = { interval: ref.interval, due: nextEventTime(ref.interval, now), streams: new Map() }));

@@ -1,3 +1,4 @@
+import type { Market } from "../exchange/market.ts";
 import { hash01, hash32 } from "./random.ts";
 
 /** A symbol as exchangeInfo names it, with the status it starts with. */
@@ -37,27 +38,39 @@ export function generateSymbols(count: number, seed: number): SymbolSpec[] {
     else {
       const quote = _quoteFor(seed, i);
       const base = quote === "USDT" ? undefined : _existingBase(seed, i, usdtBases, quote, taken);
-      add(base ?? _freshBase(names, taken, quote), quote, "TRADING");
+      add(base ?? freshBase(names, taken, quote), quote, "TRADING");
     }
-    if (Math.floor((i + 1) * BREAK_SHARE) > Math.floor(i * BREAK_SHARE)) add(_freshBase(names, taken, "USDT"), "USDT", "BREAK");
+    if (Math.floor((i + 1) * BREAK_SHARE) > Math.floor(i * BREAK_SHARE)) add(freshBase(names, taken, "USDT"), "USDT", "BREAK");
   }
   return out;
 }
 
-/** A new USDT symbol name not in `taken`, for a listing (the `n`-th one). Pure. */
-export function listingName(seed: number, n: number, taken: ReadonlySet<string>): { symbol: string; baseAsset: string; quoteAsset: string } {
-  const base = _freshBase({ seed: seed ^ 0x5a5a5a5a, next: n * 97 }, taken, "USDT");
-  return { symbol: `${base}USDT`, baseAsset: base, quoteAsset: "USDT" };
+/**
+ * A new symbol name not in `taken`, for a listing (the `n`-th one): a USDT pair on spot,
+ * a USDT perpetual on USDⓈ-M, a `XXXUSD_PERP` on COIN-M. Pure.
+ */
+export function listingName(seed: number, n: number, taken: ReadonlySet<string>, market: Market = "spot"): { symbol: string; baseAsset: string; quoteAsset: string } {
+  const [quoteAsset, suffix] = market === "coinm" ? ["USD", "_PERP"] : ["USDT", ""];
+  const base = freshBase({ seed: seed ^ 0x5a5a5a5a, next: n * 97 }, taken, quoteAsset + suffix);
+  return { symbol: base + quoteAsset + suffix, baseAsset: base, quoteAsset };
 }
 
-// --- internal ---
-
 /** Bases of Binance's most traded USDT pairs (2024), in about that order. */
-const TOP_BASES = [
+export const TOP_BASES = [
   "BTC", "ETH", "BNB", "SOL", "XRP", "DOGE", "ADA", "TRX", "AVAX", "SHIB", "LINK", "DOT", "TON", "BCH", "NEAR",
   "LTC", "UNI", "PEPE", "ICP", "APT", "ETC", "FIL", "ATOM", "ARB", "OP", "INJ", "SUI", "HBAR", "VET", "RUNE",
   "STX", "IMX", "GRT", "AAVE", "ALGO", "FTM", "SEI", "TIA", "WIF", "BONK",
 ];
+
+/** A generated base name (ZOKA, MIRETA, XKR, 1000LUMA) for which `base + tail` is not taken; advances `names.next`. */
+export function freshBase(names: { seed: number; next: number }, taken: ReadonlySet<string>, tail: string): string {
+  for (;;) {
+    const base = _baseName(names.seed, names.next++);
+    if (!RESERVED.has(base) && !TOP_BASES.includes(base) && !taken.has(base + tail)) return base;
+  }
+}
+
+// --- internal ---
 
 const OTHER_QUOTES = ["USDC", "TUSD", "ETH", "BNB", "EUR", "TRY", "BRL", "JPY"];
 const RESERVED = new Set(["USDT", "FDUSD", "BTC", ...OTHER_QUOTES, "USD", "BUSD"]);
@@ -79,14 +92,6 @@ function _existingBase(seed: number, i: number, bases: readonly string[], quote:
     if (base !== quote && !taken.has(base + quote)) return base;
   }
   return undefined;
-}
-
-/** A generated base name (ZOKA, MIRETA, XKR, 1000LUMA) whose pair with `quote` is not taken. */
-function _freshBase(names: { seed: number; next: number }, taken: ReadonlySet<string>, quote: string): string {
-  for (;;) {
-    const base = _baseName(names.seed, names.next++);
-    if (!RESERVED.has(base) && !TOP_BASES.includes(base) && !taken.has(base + quote)) return base;
-  }
 }
 
 function _baseName(seed: number, k: number): string {

@@ -18,7 +18,7 @@ export interface LimitCounts {
   tooManyStreams: number;
   /** Upgrade attempts over MAX_ATTEMPTS_PER_WINDOW: HTTP 429. */
   attempts429: number;
-  /** Connections closed 1008 for more than 5 incoming messages a second. */
+  /** Connections closed 1008 for more incoming messages a second than the market allows (5 spot, 10 futures). */
   messages1008: number;
   /** REST requests over the weight limit: 429 with Retry-After (injected rest429 faults not counted). */
   rest429: number;

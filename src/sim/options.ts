@@ -1,12 +1,16 @@
 import { parseList } from "../commands/_args.ts";
 import { UserError } from "../errors.ts";
+import { MARKETS, isMarket, type Market } from "../exchange/market.ts";
 import { parseDuration } from "../time/duration.ts";
 import type { ExchangeOptions } from "./exchange.ts";
 import { MAX_GENERATED_SYMBOLS } from "./generate.ts";
 import { parseFaults } from "./faults.ts";
+import { SYMBOL_PATTERN } from "./symbols.ts";
 
 /** `resilience simulate` flags, as citty hands them over (strings). */
 export interface SimulateArgs {
+  /** spot, usdm or coinm. */
+  market?: string;
   port?: string;
   host?: string;
   symbol?: string;
@@ -22,15 +26,23 @@ export interface SimulateArgs {
 
 export const DEFAULT_SIM_PORT = 9443;
 export const DEFAULT_SIM_SYMBOLS = ["BTCUSDT", "ETHUSDT", "PEPEUSDT"];
+/** The symbols served without --symbol, per market. */
+export const DEFAULT_MARKET_SYMBOLS: Record<Market, string[]> = {
+  spot: DEFAULT_SIM_SYMBOLS,
+  usdm: ["BTCUSDT", "ETHUSDT", "SOLUSDT"],
+  coinm: ["BTCUSD_PERP", "ETHUSD_PERP", "SOLUSD_PERP"],
+};
 
 /** Checks the flags and turns them into exchange options; a bad one is a UserError. Pure. */
 export function resolveSimulateArgs(args: SimulateArgs): ExchangeOptions {
   const port = Number(args.port ?? DEFAULT_SIM_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: "${args.port}" is not a port; give 0..65535 (0 picks a free one)`);
-  const symbols = args.symbol === undefined ? DEFAULT_SIM_SYMBOLS : parseList(args.symbol, "--symbol").map((s) => s.toUpperCase());
-  const bad = symbols.find((s) => !/^[A-Z0-9]{2,20}$/.test(s));
-  if (bad) throw new UserError(`--symbol: "${bad}" is not a symbol; give names like BTCUSDT,ETHUSDT`);
-  const options: ExchangeOptions = { port, host: args.host ?? "127.0.0.1", symbols: [...new Set(symbols)] };
+  const market = args.market ?? "spot";
+  if (!isMarket(market)) throw new UserError(`--market: "${args.market}" is not a market; give one of ${MARKETS.join(", ")}`);
+  const symbols = args.symbol === undefined ? DEFAULT_MARKET_SYMBOLS[market] : parseList(args.symbol, "--symbol").map((s) => s.toUpperCase());
+  const bad = symbols.find((s) => !SYMBOL_PATTERN.test(s));
+  if (bad) throw new UserError(`--symbol: "${bad}" is not a symbol; give names like BTCUSDT,ETHUSDT (BTCUSD_PERP on coinm)`);
+  const options: ExchangeOptions = { market, port, host: args.host ?? "127.0.0.1", symbols: [...new Set(symbols)] };
   if (args.symbols !== undefined) {
     if (args.symbol !== undefined) throw new UserError("--symbol and --symbols: give one, a list of names or a number of generated symbols");
     options.generate = _wholeNumber(args.symbols, "--symbols", 1, MAX_GENERATED_SYMBOLS, "--symbols 1500");

@@ -3,18 +3,21 @@ import { candleOpenAt, isInterval, nextOpenTime, previousOpenTime, type Interval
 import type { SimKline } from "./candles.ts";
 import type { Market } from "./market.ts";
 import { REQUEST_WEIGHT_PER_MINUTE, exchangeInfo } from "./exchange-info.ts";
+import { marketRules, type MarketRules } from "./market-rules.ts";
 import { createWeightMeter } from "./rest-weight.ts";
 
 export { REQUEST_WEIGHT_PER_MINUTE };
 
-/** `limit` default and maximum of `/api/v3/klines`. */
+/** `limit` default and maximum of `/api/v3/klines` (futures: see MarketRules). */
 export const KLINES_DEFAULT_LIMIT = 500;
 export const KLINES_MAX_LIMIT = 1000;
 
 export interface RestOptions {
   market: Market;
   clock: Clock;
-  /** REQUEST_WEIGHT per minute. @default REQUEST_WEIGHT_PER_MINUTE */
+  /** Which Binance market's REST API this is (paths, limits, weights). @default marketRules("spot") */
+  rules?: MarketRules;
+  /** REQUEST_WEIGHT per minute. @default the market's (6000 spot, 2400 futures) */
   weightLimit?: number;
   /** Called for each real limit refusal (429 over the weight, 418 during a Retry-After or a ban). */
   onLimit?: (kind: "rest429" | "rest418", detail: string) => void;
@@ -34,13 +37,14 @@ export interface Rest {
 }
 
 /**
- * `/api/v3/ping`, `/api/v3/time`, `/api/v3/exchangeInfo`, `/api/v3/klines` (and uiKlines),
- * behind Binance's weight limit (see `createWeightMeter`); every answer carries
- * `X-MBX-USED-WEIGHT-1M`.
+ * `ping`, `time`, `exchangeInfo`, `klines` (and on spot `uiKlines`) under the market's
+ * path (`/api/v3`, `/fapi/v1`, `/dapi/v1`), behind Binance's weight limit (see
+ * `createWeightMeter`); every answer carries `X-MBX-USED-WEIGHT-1M`.
  */
 export function createRest(options: RestOptions): Rest {
   const { market, clock } = options;
-  const limit = options.weightLimit ?? REQUEST_WEIGHT_PER_MINUTE;
+  const rules = options.rules ?? marketRules("spot");
+  const limit = options.weightLimit ?? rules.requestWeightPerMinute;
   const meter = createWeightMeter(limit);
   let requests = 0;
   let pending429 = 0;
@@ -62,7 +66,7 @@ export function createRest(options: RestOptions): Rest {
     handle(request, url) {
       requests++;
       const now = clock.now();
-      const verdict = meter.charge(now, WEIGHTS[url.pathname] ?? 1);
+      const verdict = meter.charge(now, _weight(rules, url));
       const headers = { "x-mbx-used-weight": String(verdict.used), "x-mbx-used-weight-1m": String(verdict.used) };
       if (verdict.kind === "418") {
         options.onLimit?.("rest418", `${url.pathname} ${verdict.newBan ? "ignored a pending Retry-After: IP banned for" : "during the IP ban, left"} ${verdict.retryAfterS} s`);
@@ -81,7 +85,7 @@ export function createRest(options: RestOptions): Rest {
         return _serverError(served5xx++, headers);
       }
       const micro = (request.headers.get("x-mbx-time-unit") ?? "").toUpperCase() === "MICROSECOND";
-      const answer = _route(url, market, now, micro, limit);
+      const answer = _route(url, rules, market, now, micro, limit);
       return _json(answer.status, answer.body, headers);
     },
   };
@@ -89,40 +93,54 @@ export function createRest(options: RestOptions): Rest {
 
 // --- internal ---
 
-const WEIGHTS: Record<string, number> = {
-  "/api/v3/ping": 1,
-  "/api/v3/time": 1,
-  "/api/v3/exchangeInfo": 20,
-  "/api/v3/klines": 2,
-  "/api/v3/uiKlines": 2,
-};
-
 type Answer = { status: number; body: unknown };
 
-function _route(url: URL, market: Market, now: number, micro: boolean, weightLimit: number): Answer {
-  switch (url.pathname) {
-    case "/api/v3/ping":
+/** `/klines` out of `/fapi/v1/klines`; "" for a path outside the market's REST path, or spot-only uiKlines elsewhere. */
+function _endpoint(rules: MarketRules, url: URL): string {
+  if (!url.pathname.startsWith(`${rules.restPath}/`)) return "";
+  const endpoint = url.pathname.slice(rules.restPath.length);
+  return endpoint === "/uiKlines" && !rules.uiKlines ? "" : endpoint;
+}
+
+/** REQUEST_WEIGHT of a request: klines by its `limit` (spot: always 2), exchangeInfo by market, others 1. */
+function _weight(rules: MarketRules, url: URL): number {
+  switch (_endpoint(rules, url)) {
+    case "/exchangeInfo":
+      return rules.exchangeInfoWeight;
+    case "/klines":
+    case "/uiKlines": {
+      const limit = Number(url.searchParams.get("limit") || Number.NaN);
+      return rules.klinesWeight(Number.isSafeInteger(limit) && limit > 0 ? limit : rules.klinesDefaultLimit);
+    }
+    default:
+      return 1;
+  }
+}
+
+function _route(url: URL, rules: MarketRules, market: Market, now: number, micro: boolean, weightLimit: number): Answer {
+  switch (_endpoint(rules, url)) {
+    case "/ping":
       return { status: 200, body: {} };
-    case "/api/v3/time":
+    case "/time":
       return { status: 200, body: { serverTime: now } };
-    case "/api/v3/exchangeInfo":
-      return exchangeInfo(url.searchParams, market, now, weightLimit);
-    case "/api/v3/klines":
-    case "/api/v3/uiKlines":
-      return _klines(url.searchParams, market, now, micro);
+    case "/exchangeInfo":
+      return exchangeInfo(url.searchParams, market, now, weightLimit, rules);
+    case "/klines":
+    case "/uiKlines":
+      return _klines(url.searchParams, rules, market, now, micro);
     default:
       return { status: 404, body: { code: -1000, msg: `Unknown path ${url.pathname}.` } };
   }
 }
 
-function _klines(params: URLSearchParams, market: Market, now: number, micro: boolean): Answer {
+function _klines(params: URLSearchParams, rules: MarketRules, market: Market, now: number, micro: boolean): Answer {
   const symbol = params.get("symbol");
   if (!symbol) return _mandatory("symbol");
   if (!/^[A-Z0-9-_.]{1,20}$/.test(symbol)) return _illegal("symbol", "^[A-Z0-9-_.]{1,20}$");
   if (!market.has(symbol)) return _bad(-1121, "Invalid symbol.");
   const interval = params.get("interval");
   if (!interval) return _mandatory("interval");
-  if (!isInterval(interval)) return _bad(-1120, "Invalid interval.");
+  if (!isInterval(interval) || !rules.intervals.has(interval)) return _bad(-1120, "Invalid interval.");
   const numbers: Record<string, number | undefined> = {};
   for (const name of ["startTime", "endTime", "limit"]) {
     const text = params.get(name);
@@ -131,9 +149,9 @@ function _klines(params: URLSearchParams, market: Market, now: number, micro: bo
     const value = Number(text);
     numbers[name] = name !== "limit" && value >= 1e15 ? Math.floor(value / 1000) : value;
   }
-  const limit = numbers.limit ?? KLINES_DEFAULT_LIMIT;
-  if (limit < 1) return _bad(-1130, "Data sent for parameter 'limit' is not valid.");
-  const rows = _range(market, symbol, interval, now, numbers.startTime, numbers.endTime, Math.min(limit, KLINES_MAX_LIMIT));
+  const limit = numbers.limit ?? rules.klinesDefaultLimit;
+  if (limit < 1 || (limit > rules.klinesMaxLimit && rules.overMaxLimit === "reject")) return _bad(-1130, "Data sent for parameter 'limit' is not valid.");
+  const rows = _range(market, symbol, interval, now, numbers.startTime, numbers.endTime, Math.min(limit, rules.klinesMaxLimit));
   const t = (ms: number) => (micro ? ms * 1000 : ms);
   return {
     status: 200,

@@ -15,21 +15,24 @@ export interface SocketOptions {
   open: Set<SimSocket>;
   pingIntervalMs: number;
   dayMs: number;
+  /** Incoming messages a connection may send per second. @default MAX_INCOMING_PER_SECOND (5, spot) */
+  messagesPerSecond?: number;
 }
 
 /**
  * The WebSocket side of the simulated exchange: subscriptions into the feed, control
- * frames, server pings, the day cut, and Binance's per-connection limits (5 incoming
- * messages a second, pings and pongs included; 1024 streams).
+ * frames, server pings, the day cut, and Binance's per-connection limits (incoming
+ * messages a second, pings and pongs included: 5 on spot, 10 on futures; 1024 streams).
  */
 export function createSocketHandlers(options: SocketOptions): WebSocketHandler<Connection> {
   const { clock, feed, limits, open } = options;
+  const perSecond = options.messagesPerSecond ?? MAX_INCOMING_PER_SECOND;
   /** True when the message broke the rate limit (the connection is then closed). */
   const overLimit = (ws: SimSocket, what: string): boolean => {
     if (ws.data.limited) return true;
-    if (!overIncomingLimit(ws.data, clock.now())) return false;
+    if (!overIncomingLimit(ws.data, clock.now(), perSecond)) return false;
     ws.data.limited = true;
-    limits.hit("messages1008", `connection ${ws.data.id} sent more than ${MAX_INCOMING_PER_SECOND} messages in a second (the last a ${what})`);
+    limits.hit("messages1008", `connection ${ws.data.id} sent more than ${perSecond} messages in a second (the last a ${what})`);
     ws.close(1008, "Too many requests");
     return true;
   };

@@ -12,9 +12,12 @@ export interface StreamRef {
   interval: Interval;
 }
 
-/** `btcusdt@kline_1m` → BTCUSDT 1m. Names are lowercase on Binance; anything else streams nothing. */
+/**
+ * `btcusdt@kline_1m` → BTCUSDT 1m, `btcusd_perp@kline_1m` → BTCUSD_PERP 1m. Names are
+ * lowercase on Binance; anything else streams nothing.
+ */
 export function parseStreamName(name: string): StreamRef | undefined {
-  const m = /^([a-z0-9]+)@kline_([0-9]+[smhdwM])$/.exec(name);
+  const m = /^([a-z0-9]+(?:_[a-z0-9]+)?)@kline_([0-9]+[smhdwM])$/.exec(name);
   if (!m || !isInterval(m[2]!)) return undefined;
   return { symbol: m[1]!.toUpperCase(), interval: m[2] };
 }

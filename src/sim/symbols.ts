@@ -28,17 +28,25 @@ const KNOWN: Record<string, [price: number, tradesPerSecond: number]> = {
   PEPEUSDT: [0.0000095, 8],
 };
 
-const QUOTES = ["USDT", "FDUSD", "USDC", "TUSD", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL", "JPY"];
+/** USD last: COIN-M pairs (BTCUSD); FDUSD, TUSD and BUSD are found first. */
+const QUOTES = ["USDT", "FDUSD", "USDC", "TUSD", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL", "JPY", "USD"];
 
-/** The trading profile of `symbol` (uppercase, e.g. BTCUSDT). Pure. */
+/** Spot and USDⓈ-M names (BTCUSDT) or futures contracts (BTCUSD_PERP, BTCUSDT_260327), 2 to 20 characters. */
+export const SYMBOL_PATTERN = /^(?=.{2,20}$)[A-Z0-9]+(_[A-Z0-9]+)?$/;
+
+/**
+ * The trading profile of `symbol` (uppercase, e.g. BTCUSDT). A futures contract trades at
+ * its pair's level: BTCUSDT_260327 like BTCUSDT, BTCUSD_PERP like BTCUSDT. Pure.
+ */
 export function symbolProfile(symbol: string): SymbolProfile {
-  const known = KNOWN[symbol];
-  const price = known?.[0] ?? 10 ** (hash01(hashText(symbol), 1) * 6 - 2);
+  const pair = symbol.split("_")[0]!;
+  const known = KNOWN[pair] ?? (pair !== symbol ? KNOWN[`${pair}T`] : undefined);
+  const price = known?.[0] ?? 10 ** (hash01(hashText(pair), 1) * 6 - 2);
   const magnitude = Math.floor(Math.log10(price));
-  const quoteAsset = QUOTES.find((q) => symbol.endsWith(q) && symbol.length > q.length) ?? "USDT";
+  const quoteAsset = QUOTES.find((q) => pair.endsWith(q) && pair.length > q.length) ?? "USDT";
   return {
     symbol,
-    baseAsset: symbol.endsWith(quoteAsset) ? symbol.slice(0, -quoteAsset.length) : symbol,
+    baseAsset: pair.endsWith(quoteAsset) ? pair.slice(0, -quoteAsset.length) : pair,
     quoteAsset,
     price,
     priceDecimals: Math.min(8, Math.max(0, 6 - magnitude)),
