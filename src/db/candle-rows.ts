@@ -56,7 +56,7 @@ export function csvLineToDbCandle(line: string, format: CandleFormat, key: Strea
   };
 }
 
-/** The rows as one JSON array for `jsonb_to_recordset` (column names of the table). */
+/** The rows as one JSON array for `json_to_recordset` (column names of the table). */
 export function candlesToJson(candles: readonly DbCandle[]): string {
   return JSON.stringify(
     candles.map((c) => ({

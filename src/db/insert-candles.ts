@@ -27,13 +27,14 @@ export interface InsertResult {
  * rows it did not insert are then compared, in a second statement, with the table's:
  * a value that differs numerically (`1.50` = `1.5`; a NULL on either side is not compared)
  * is a conflict, recorded with both versions in `<table>_conflicts`, never overwritten.
- * The rows go as one JSON parameter, so a batch is never near the 65,535 bind limit.
+ * The rows go as one JSON parameter, so a batch is never near the 65,535 bind limit
+ * (`json`, not `jsonb`: jsonb's parse and plan took three times as long, BENCHMARKS.md §8).
  */
 export async function insertCandles(client: DbClient, table: string, candles: readonly DbCandle[], host: string): Promise<InsertResult> {
   if (candles.length === 0) return { inserted: 0, duplicates: 0, conflicts: [] };
   const target = quoteTable(table);
   const inserted = await client.unsafe(
-    `INSERT INTO ${target} SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS x(${columnDefinitions()}) ON CONFLICT (market, symbol, interval, open_time) DO NOTHING RETURNING market, symbol, interval, open_time`,
+    `INSERT INTO ${target} SELECT * FROM json_to_recordset($1::text::json) AS x(${columnDefinitions()}) ON CONFLICT (market, symbol, interval, open_time) DO NOTHING RETURNING market, symbol, interval, open_time`,
     [candlesToJson(candles)],
   );
   if (inserted.length === candles.length) return { inserted: inserted.length, duplicates: 0, conflicts: [] };
@@ -41,7 +42,7 @@ export async function insertCandles(client: DbClient, table: string, candles: re
   const rest = candles.filter((c) => !taken.has(keyOf(c.market, c.symbol, c.interval, c.openTime)));
   const differs = CANDLE_COLUMNS.slice(4).map(([name]) => `(t.${name} IS DISTINCT FROM x.${name} AND t.${name} IS NOT NULL AND x.${name} IS NOT NULL)`).join(" OR ");
   const conflicts = await client.unsafe(
-    `WITH x AS (SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS x(${columnDefinitions()})),
+    `WITH x AS (SELECT * FROM json_to_recordset($1::text::json) AS x(${columnDefinitions()})),
      c AS (SELECT x.market, x.symbol, x.interval, x.open_time, to_jsonb(t) AS stored, to_jsonb(x) AS offered
            FROM x JOIN ${target} t USING (market, symbol, interval, open_time) WHERE ${differs}),
      kept AS (INSERT INTO ${quoteTable(conflictsTable(table))} (market, symbol, interval, open_time, stored, offered, host)

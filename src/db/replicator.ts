@@ -14,8 +14,8 @@ import { replicationSnapshot, type FollowedStream, type ReplicationSnapshot } fr
 export const BATCH_ROWS = 2000;
 /** A replication lag over this is alerted. */
 export const LAG_ALERT_MS = 5 * 60_000;
-/** After a batch, wait this long for more rows (coalesces a minute burst). */
-const COALESCE_MS = 50;
+/** With nothing to send, look again this often (a durable row wakes it sooner), for the lag alert. */
+const IDLE_CHECK_MS = 5000;
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
@@ -93,11 +93,11 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
           await ensureSchema(client, table);
           schemaReady = true;
         }
-        const sent = await sendOneBatch();
+        const moved = await sendOneBatch();
         recovered();
         checkLag();
-        if (!sent) await pause(5000);
-        else if (sent < batchRows) await pause(COALESCE_MS);
+        // Straight on while there is work (a restart's first pass, a burst); else wait for a durable row.
+        if (!moved) await pause(IDLE_CHECK_MS);
       } catch (err) {
         if (closed) break;
         // The table was dropped under us (42P01): create it again before the next batch.
@@ -109,8 +109,8 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
     }
   })();
 
-  /** One statement's worth of rows from the streams with work, round-robin. Returns rows sent (0 = nothing to do). */
-  async function sendOneBatch(): Promise<number> {
+  /** One statement's worth of rows from the streams with work, round-robin. False when no stream had work. */
+  async function sendOneBatch(): Promise<boolean> {
     const order = [...streams.values()];
     const candles: DbCandle[] = [];
     const moves: Array<{ s: FollowedStream; next: CsvPosition; caughtUp: boolean; through: number }> = [];
@@ -126,7 +126,7 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
       moves.push({ s, next: batch.next, caughtUp: batch.done, through });
     }
     rr = order.length ? (rr + 1) % order.length : 0;
-    if (moves.length === 0) return 0;
+    if (moves.length === 0) return false;
     await sendIsolating(candles);
     for (const { s, next, caughtUp, through } of moves) {
       s.position = next;
@@ -140,7 +140,7 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
       if (!hasWork(s)) s.pendingSince = undefined;
     }
     lastSuccessAt = clock.now();
-    return Math.max(candles.length, 1);
+    return true;
   }
 
   /**
