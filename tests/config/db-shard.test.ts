@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { resolveConfig } from "../../src/config/resolve.ts";
 import { decryptSopsYaml } from "../../src/config/sops.ts";
 import { UserError } from "../../src/errors.ts";
+import { userErrorOf as failure } from "../helpers/user-error.ts";
 import { inShard, shardOf } from "../../src/exchange/symbol-shard.ts";
 import { selectSymbols } from "../../src/exchange/symbol-selection.ts";
 import { encryptSopsYaml } from "../helpers/sops-encrypt.ts";
@@ -14,15 +15,6 @@ import { encryptSopsYaml } from "../helpers/sops-encrypt.ts";
 const dir = mkdtempSync(join(tmpdir(), "db-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as UserError).message;
-  }
-  throw new Error("expected a UserError");
-}
 
 test("--db and --db-table: the label shows host, port and database, never user or password", () => {
   const c = resolveConfig({}, undefined, { db: "postgres://rec:pa55@db.internal:6432/market", dbTable: "research.klines" });

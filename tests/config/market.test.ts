@@ -1,19 +1,10 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { resolveConfig } from "../../src/config/resolve.ts";
-import { UserError } from "../../src/errors.ts";
+import { userErrorOf as failure } from "../helpers/user-error.ts";
 import { csvFileName } from "../../src/candles/csv.ts";
 import { intervalFromName, marketFromName, symbolFromName } from "../../src/candles/audit-file.ts";
 
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as UserError).message;
-  }
-  throw new Error("expected a UserError");
-}
 
 test("each market's default hosts, and its test network's", () => {
   const hosts = (o: Record<string, string>) => {

@@ -51,6 +51,18 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A CSV of one row, followed until that row is in the table; a client on the database. */
+async function replicatingRow0(db: TestDatabase, dir: string, replicator: () => Replicator) {
+  const csv = join(dir, "candles_BTCUSDT_1h.csv");
+  writeFileSync(csv, HEADER + row(0));
+  const r = replicator();
+  r.follow(follow(csv, T0));
+  await until("row 0", () => r.snapshot().state === "live" && r.snapshot().pendingRows === 0);
+  const sql = testSql(db.url);
+  cleanups.unshift(() => sql.close());
+  return { csv, r, sql };
+}
+
 const follow = (csv: string, lastRow: number | undefined) => ({ stream: "BTCUSDT@1h", market: "spot", symbol: "BTCUSDT", interval: "1h", csv, intervalMs: H, lastRow });
 
 test("an existing CSV is imported, then each durable row follows; values come back exactly as written", async () => {
@@ -91,13 +103,7 @@ test("a second pass over the same CSV sends only what the table lacks", async ()
 
 test("a row whose key exists with other values is kept, reported and recorded in candles_conflicts", async () => {
   const { db, dir, events, replicator } = await setup();
-  const csv = join(dir, "candles_BTCUSDT_1h.csv");
-  writeFileSync(csv, HEADER + row(0));
-  const r = replicator();
-  r.follow(follow(csv, T0));
-  await until("row 0", () => r.snapshot().state === "live" && r.snapshot().pendingRows === 0);
-  const sql = testSql(db.url);
-  cleanups.unshift(() => sql.close());
+  const { csv, r, sql } = await replicatingRow0(db, dir, replicator);
   // Another recorder wrote candle 1 differently; and candle 2 the same, but as 96002.34 (numerically equal).
   await sql.unsafe(`INSERT INTO candles (market, symbol, interval, open_time, open, high, low, close, volume) VALUES
     ('spot','BTCUSDT','1h','${new Date(T0 + H).toISOString()}', 96000, 97000, 0.00000912, 1.5, 12.5),
@@ -186,13 +192,7 @@ test("drain sends what the CSV holds past the last durable row (the files are cl
 
 test("a refusal that is the database's state, not the rows' (the table dropped, no INSERT right), skips nothing: the rows wait and land", async () => {
   const { db, dir, events, replicator } = await setup();
-  const csv = join(dir, "candles_BTCUSDT_1h.csv");
-  writeFileSync(csv, HEADER + row(0));
-  const r = replicator();
-  r.follow(follow(csv, T0));
-  await until("row 0", () => r.snapshot().state === "live" && r.snapshot().pendingRows === 0);
-  const sql = testSql(db.url);
-  cleanups.unshift(() => sql.close());
+  const { csv, r, sql } = await replicatingRow0(db, dir, replicator);
   await sql`DROP TABLE candles`;
   appendFileSync(csv, row(1));
   r.durable("BTCUSDT@1h", T0 + H);
