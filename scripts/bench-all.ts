@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in turn, each printing its Markdown table, under one
- * line naming the machine, date and versions. About 45 minutes in full (the footprint's
- * two 5-minute idle windows and the market's minute bursts are most of it); `--quick` takes about 10.
+ * line naming the machine, date and versions. About 50 minutes in full (the footprint's
+ * two 5-minute idle windows and the market's minute bursts are most of it); `--quick` takes about 11.
+ * `db` needs a PostgreSQL (`--only` the others without one).
  *
  *   npm run bench [-- --quick] [-- --only ingest,recovery]
  */
@@ -23,6 +24,7 @@ const BENCHES: { name: string; title: string; script: string; full: string[]; qu
   { name: "gaps", title: "5. gaps", script: "bench-gaps.ts", full: [], quick: ["--rows", "500000", "--runs", "1"] },
   { name: "binary", title: "6. Binary", script: "bench-binary.ts", full: [], quick: ["--runs", "20", "--cold-runs", "3"] },
   { name: "market", title: "7. The whole market", script: "bench-market.ts", full: [], quick: ["--quick"] },
+  { name: "db", title: "8. Database replication", script: "bench-db.ts", full: [], quick: ["--rows", "200000", "--bursts", "5", "--batch-sizes", "2000", "--floor-runs", "1"] },
 ];
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((name) => !BENCHES.some((b) => b.name === name));

@@ -10,8 +10,8 @@ import { insertCandles } from "./insert-candles.ts";
 import { ensureSchema } from "./schema.ts";
 import { replicationSnapshot, type FollowedStream, type ReplicationSnapshot } from "./replication-lag.ts";
 
-/** Rows per INSERT: a whole-market minute (1,500 streams) is one statement. */
-export const BATCH_ROWS = 2000;
+/** Rows per INSERT: a whole-market minute (1,500 streams) is one statement; 5,000 imported fastest (BENCHMARKS.md §8). */
+export const BATCH_ROWS = 5000;
 /** A replication lag over this is alerted. */
 export const LAG_ALERT_MS = 5 * 60_000;
 /** With nothing to send, look again this often (a durable row wakes it sooner), for the lag alert. */
