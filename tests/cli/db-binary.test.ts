@@ -85,7 +85,7 @@ test("two recorders on one table, one SIGKILLed and restarted mid-run: every can
   expect(await b.exited).toBe(0);
   const { rows, problems } = await checkTable(db.url, ["a", "b"]);
   expect(problems).toEqual([]);
-  expect(rows).toBeGreaterThan(3 * 8);
+  expect(rows).toBeGreaterThanOrEqual(3 * 6); // about 9 s of 1s candles per symbol, less on a loaded machine
   const sql = testSql(db.url);
   expect((await sql`SELECT count(*)::int AS n FROM candles_conflicts`)[0].n).toBe(0);
   await sql.close();
