@@ -1,14 +1,14 @@
 import type { ConsolaInstance } from "consola";
 import type { Clock } from "../clock.ts";
-import type { AlertChannel } from "./channels.ts";
-import { formatDropNote } from "./format.ts";
-import { redactWebhook } from "./redact.ts";
-import type { PostOutcome } from "./slack-post.ts";
+import type { AlertDriver } from "./drivers.ts";
+import type { AlertBatch } from "./format.ts";
+import type { PostOutcome } from "./http-post.ts";
 
 export interface QueuedMessage {
-  /** Global order, to find the oldest message across channels. */
+  /** Order across channels, to find the oldest message. */
   seq: number;
-  text: string;
+  /** What to say; each service formats it its own way when it is sent. */
+  batch: AlertBatch;
   /** Events folded into it (a digest holds several). */
   events: number;
 }
@@ -20,15 +20,16 @@ export interface SendCounters {
 }
 
 export interface ChannelSenderOptions {
-  channel: AlertChannel;
-  url: string;
+  driver: AlertDriver;
   clock: Clock;
-  post: (url: string, text: string) => Promise<PostOutcome>;
   log: ConsolaInstance;
+  /** This service's counters (shared by its channels). */
   counters: SendCounters;
   /** First retry delay, doubled per failure. */
   retryMinMs: number;
   retryMaxMs: number;
+  /** Longest wait a service's rate-limit answer (a 429's retry-after) is honoured for. */
+  retryAfterMaxMs: number;
   /** Called after each attempt (the alerter checks whether a flush is done). */
   onSettled: () => void;
 }
@@ -40,7 +41,7 @@ export interface ChannelSender {
   enqueue(message: QueuedMessage): void;
   /** Removes the oldest message not in flight (the queue bound); it is said in the next message. */
   dropOldest(): QueuedMessage | undefined;
-  /** Retries now instead of waiting out the backoff; `urgent` caps later waits (shutdown flush). */
+  /** Retries now instead of waiting out the backoff; `urgent` caps later waits (shutdown flush). A rate limit is still waited out. */
   hurry(urgent: boolean): void;
   close(): void;
 }
@@ -49,22 +50,25 @@ export interface ChannelSender {
 const URGENT_RETRY_MS = 250;
 
 /**
- * Sends one channel's messages in order, one POST at a time, in the background.
- * Retryable failures keep the message and retry with exponential backoff, so alerts
- * raised while the network is down arrive once it is back; a refused message (4xx) is
- * dropped. Failures are logged once per episode, with the webhook redacted.
+ * Sends one channel's messages to one service in order, one POST at a time, in the
+ * background. Retryable failures keep the message and retry with exponential backoff, or
+ * after the time a rate-limit answer asked for, so alerts raised while the network is down
+ * arrive once it is back; a refused message (4xx) is dropped. Failures are logged once per
+ * episode, secrets redacted.
  */
 export function createChannelSender(options: ChannelSenderOptions): ChannelSender {
-  const { channel, url, clock, log, counters } = options;
+  const { driver, clock, log, counters } = options;
+  const where = driver.label;
   const queue: QueuedMessage[] = [];
   let busy = false;
   let cancelWait: (() => void) | undefined;
+  /** Set while waiting out a rate limit: `hurry` must not cut it short. */
+  let limitedUntil = 0;
   let failures = 0;
   let failing = false;
   let unreportedDrops = 0;
   let urgent = false;
   let closed = false;
-  const where = `Slack ${channel} webhook ${redactWebhook(url)}`;
 
   async function pump(): Promise<void> {
     if (closed || busy || cancelWait || queue.length === 0) return;
@@ -73,7 +77,7 @@ export function createChannelSender(options: ChannelSenderOptions): ChannelSende
     busy = true;
     let outcome: PostOutcome;
     try {
-      outcome = await options.post(url, drops > 0 ? `${formatDropNote(drops)}\n${message.text}` : message.text);
+      outcome = await driver.send(message.batch, drops);
     } catch {
       outcome = { ok: false, retryable: true, reason: "unexpected error while posting" };
     }
@@ -88,23 +92,37 @@ export function createChannelSender(options: ChannelSenderOptions): ChannelSende
       failing = false;
     } else {
       counters.failed++;
-      if (!failing) log.warn(`${where}: ${outcome.reason}; ${outcome.retryable ? "alerts are kept and retried" : "alert dropped; check the webhook URL"}`);
+      if (!failing) log.warn(`${where}: ${outcome.reason}; ${outcome.retryable ? "alerts are kept and retried" : `alert dropped; ${driver.refusedHint}`}`);
       else log.debug(`${where}: ${outcome.reason}`);
       failing = true;
       if (!outcome.retryable) {
         _remove(message);
         counters.dropped++;
-      } else {
-        failures++;
-        const delay = Math.min(options.retryMaxMs, options.retryMinMs * 2 ** (failures - 1));
-        cancelWait = clock.setTimeout(() => {
-          cancelWait = undefined;
-          void pump();
-        }, urgent ? Math.min(delay, URGENT_RETRY_MS) : delay);
-      }
+      } else _wait(outcome.retryAfterMs);
     }
     options.onSettled();
     void pump();
+  }
+
+  /** Waits before the next attempt: a rate limit's time (bounded), else the backoff. */
+  function _wait(retryAfterMs: number | undefined): void {
+    let delay: number;
+    if (retryAfterMs !== undefined) {
+      delay = Math.min(retryAfterMs, options.retryAfterMaxMs);
+      limitedUntil = clock.now() + delay;
+    } else {
+      failures++;
+      const backoff = Math.min(options.retryMaxMs, options.retryMinMs * 2 ** (failures - 1));
+      delay = urgent ? Math.min(backoff, URGENT_RETRY_MS) : backoff;
+    }
+    _arm(delay);
+  }
+
+  function _arm(delay: number): void {
+    cancelWait = clock.setTimeout(() => {
+      cancelWait = undefined;
+      void pump();
+    }, delay);
   }
 
   function _remove(message: QueuedMessage): void {
@@ -129,11 +147,12 @@ export function createChannelSender(options: ChannelSenderOptions): ChannelSende
     },
     hurry(isUrgent) {
       urgent = isUrgent;
-      if (cancelWait) {
-        cancelWait();
-        cancelWait = undefined;
-      }
-      void pump();
+      if (!cancelWait) return void pump();
+      cancelWait();
+      cancelWait = undefined;
+      const limitLeft = limitedUntil - clock.now();
+      if (limitLeft > 0) _arm(limitLeft);
+      else void pump();
     },
     close() {
       closed = true;

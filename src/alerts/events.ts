@@ -97,7 +97,7 @@ export function describeEvent(event: AlertEvent): EventDescription | undefined {
 }
 
 /**
- * Events not worth a Slack message: malformed frames after the first (they are counted
+ * Events not worth an alert: malformed frames after the first (they are counted
  * in the log), and routine proactive restarts when `alerts.proactive` is false.
  */
 export function isMuted(event: AlertEvent, options: { proactive: boolean }): boolean {

@@ -1,15 +1,10 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError, type FetchFunction } from "@slack/webhook";
 import { errorMessage } from "../errors.ts";
+import type { PostOptions, PostOutcome } from "./http-post.ts";
 import { redactText } from "./redact.ts";
 
-export type PostOutcome = { ok: true } | { ok: false; retryable: boolean; reason: string };
-
-export interface PostOptions {
-  /** Give up on one attempt after this long. */
-  timeoutMs: number;
-  /** Replaces the global fetch (tests). */
-  fetch?: typeof fetch;
-}
+/** Slack truncates a message's text beyond this (api.slack.com/reference/messaging/payload). */
+export const SLACK_MAX_CHARS = 40_000;
 
 /**
  * Posts one message through `@slack/webhook` (8.x: fetch-based, its own retries off:

@@ -29,6 +29,7 @@ export default defineCommand({
     since: { type: "string", description: "on a fresh CSV, backfill history from TIME first (ISO or epoch ms)", valueHint: "TIME" },
     out: { type: "string", description: "directory for candles_<SYMBOL>_<interval>.csv (default .)", valueHint: "DIR" },
     state: { type: "string", description: "heartbeat state file (default state/heartbeat.state.json)", valueHint: "FILE" },
+    listen: { type: "string", description: "serve /metrics (Prometheus), /healthz and /state over HTTP here: a port (127.0.0.1) or HOST:PORT, e.g. 0.0.0.0:9464 (default off)", valueHint: "ADDR" },
     dashboard: { type: "boolean", default: true, description: "live dashboard on a TTY", negativeDescription: "plain log lines even on a TTY" },
     simulate: { type: "boolean", description: "record from the embedded simulated exchange (offline rehearsals; see 'resilience simulate --help')" },
     faults: { type: "string", description: "with --simulate: fault schedule, e.g. drop@30s,stall:10s@1m", valueHint: "SPEC" },
@@ -57,6 +58,7 @@ export default defineCommand({
         testnet: args.testnet === undefined ? undefined : String(args.testnet),
         db: args.db,
         dbTable: args["db-table"],
+        listen: args.listen,
       },
     });
     const simulator = await startSimulatorFor(config, args);
@@ -65,6 +67,7 @@ export default defineCommand({
       config,
       onEvent: (event) => alerter.alert(event),
       alertStats: () => alerter.stats(),
+      alertChannels: () => alerter.channelStats(),
       async beforeExit() {
         await alerter.flush(ALERT_FLUSH_MS);
         alerter.close();

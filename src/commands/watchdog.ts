@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { createAlerter } from "../alerts/alerter.ts";
-import { resolveWebhooks } from "../alerts/channels.ts";
+import { resolveDestinations } from "../alerts/destinations.ts";
 import { loadConfig } from "../config/load.ts";
 import { decryptSopsYaml } from "../config/sops.ts";
 import { logger } from "../logger.ts";
@@ -25,7 +25,7 @@ export default defineCommand({
     for (const warning of config.warnings) log.warn(warning);
     const settings = watchdogSettings({ state: args.state, maxAge: args["max-age"], every: args.every }, config);
     const alerter = createAlerter({
-      webhooks: resolveWebhooks(config.credentials, config.environment),
+      destinations: resolveDestinations(config.credentials, config.environment),
       minIntervalMs: config.alerts.minIntervalMs,
       log: logger.withTag("alerts"),
     });

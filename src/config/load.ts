@@ -28,6 +28,17 @@ const ENV_OVERRIDES: Record<keyof RunOverrides, string | undefined> = {
   testnet: "RESILIENCE_TESTNET",
   db: "RESILIENCE_DB",
   dbTable: "RESILIENCE_DB_TABLE",
+  listen: "RESILIENCE_LISTEN",
+};
+
+/** Environment twins of alert `credentials` keys (src/alerts/destinations.ts); they win over the file. */
+const CREDENTIAL_ENV: Record<string, string> = {
+  slack_webhook: "RESILIENCE_SLACK_WEBHOOK",
+  telegram_bot_token: "RESILIENCE_TELEGRAM_BOT_TOKEN",
+  telegram_chat_id: "RESILIENCE_TELEGRAM_CHAT_ID",
+  telegram_api: "RESILIENCE_TELEGRAM_API",
+  discord_webhook: "RESILIENCE_DISCORD_WEBHOOK",
+  webhook_url: "RESILIENCE_WEBHOOK_URL",
 };
 
 export interface LoadConfigOptions {
@@ -61,7 +72,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     if (flags[key] === undefined) overrideNames[key] = name;
   }
   const config = resolveConfig(tree, path, { ...fromEnv, ...flags }, { origins, overrideNames });
-  if (env.RESILIENCE_SLACK_WEBHOOK) config.credentials.slack_webhook = env.RESILIENCE_SLACK_WEBHOOK;
+  for (const [key, name] of Object.entries(CREDENTIAL_ENV)) {
+    const value = env[name];
+    if (value) config.credentials[key] = value;
+  }
   return config;
 }
 

@@ -7,6 +7,7 @@ import { isTree, type ConfigTree, type KeyOrigins } from "./files.ts";
 import { inShard, type SymbolShard } from "../exchange/symbol-shard.ts";
 import { isMarket, MARKET_PROFILES, MARKETS, type Market } from "../exchange/market.ts";
 import { DEFAULT_DB_TABLE, parseDbUrl, parseTableName, type DbTarget } from "../db/db-url.ts";
+import { parseListenAddress, type ListenAddress } from "../http/listen-address.ts";
 
 export const DEFAULT_WS_URL = MARKET_PROFILES.spot.wsUrl;
 export const DEFAULT_REST_URL = MARKET_PROFILES.spot.restUrl;
@@ -38,6 +39,7 @@ export interface RunOverrides {
   testnet?: string;
   db?: string;
   dbTable?: string;
+  listen?: string;
 }
 
 /** Which symbols to record: a fixed list, or every TRADING one (`--symbol all`). */
@@ -96,6 +98,8 @@ export interface ResolvedConfig {
   watchdog: { stateFile: string; cycleIntervalMs: number; maxAgeMs: number };
   /** Replication into PostgreSQL; undefined without --db. */
   db: DbConfig | undefined;
+  /** `--listen`: where /metrics, /healthz and /state are served; undefined = no HTTP server. */
+  listen: ListenAddress | undefined;
   warnings: string[];
 }
 
@@ -201,6 +205,7 @@ export function resolveConfig(tree: ConfigTree, source: string | undefined, over
       maxAgeMs: dur("resilience.watchdog.max_heartbeat_age", "s") ?? 30_000,
     },
     db: _db(overrides, get, at, given),
+    listen: _listen(overrides.listen ?? get("http.listen"), overrides.listen !== undefined ? given("listen", "--listen") : `${at("http.listen")}: http.listen`),
     warnings,
   };
 }
@@ -221,6 +226,11 @@ function _db(overrides: RunOverrides, get: (path: string) => unknown, at: (path:
   if (url.startsWith("ENC[")) throw new UserError(`${urlWhat} is still encrypted; the sops file was not decrypted`);
   if (table !== undefined && typeof table !== "string") throw new UserError(`${tableWhat} must be a table name, e.g. candles`);
   return { target: parseDbUrl(url, urlWhat), table: table === undefined ? DEFAULT_DB_TABLE : parseTableName(table, tableWhat) };
+}
+
+/** `--listen` / `http.listen`: off when unset. */
+function _listen(value: unknown, what: string): ListenAddress | undefined {
+  return value === undefined ? undefined : parseListenAddress(value, what);
 }
 
 /** `spot`, `usdm` or `coinm`. */
@@ -307,7 +317,7 @@ const KNOWN_KEYS = new Set([
   "websocket.reconnect.delay", "websocket.reconnect.max_delay", "websocket.reconnect.max_attempts",
   "websocket.proactive.disconnect_check_interval", "websocket.proactive.reconnect_check_interval",
   "csv.dir", "csv.columns", "db.url", "db.table", "binance.stream.shard", "binance.market", "binance.testnet",
-  "alerts.min_interval", "alerts.escalate_after", "alerts.proactive",
+  "alerts.min_interval", "alerts.escalate_after", "alerts.proactive", "http.listen",
 ]);
 /** Subtrees taken whole: credentials (sops_*), and kstlib's own sections we do not use. */
 const OPAQUE_PREFIXES = ["credentials", "logger", "ops"];
@@ -425,6 +435,11 @@ function _credentials(value: unknown, at: (path: string) => string): Record<stri
   if (!isTree(value)) throw new UserError(`${at("credentials")}: credentials must be a mapping of names to webhook URLs`);
   const out: Record<string, string> = {};
   for (const [key, url] of Object.entries(value)) {
+    // A Telegram chat id written unquoted (`telegram_chat_id: -1001234567890`) is read as a number.
+    if (typeof url === "number" && Number.isSafeInteger(url)) {
+      out[key] = String(url);
+      continue;
+    }
     if (typeof url !== "string") throw new UserError(`${at(`credentials.${key}`)}: credentials.${key} must be a string`);
     if (url.startsWith("ENC[")) throw new UserError(`${at(`credentials.${key}`)}: credentials.${key} is still encrypted; the sops file was not decrypted`);
     out[key] = url;

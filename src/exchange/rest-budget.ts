@@ -22,6 +22,14 @@ export interface RestBudgetSnapshot {
   banned: number;
 }
 
+/** Every REST answer seen, for `/metrics`. */
+export interface RestAnswers {
+  /** Answers by HTTP status ("200", "429"…), and "error" for requests that got none (network error, timeout). */
+  byCode: ReadonlyMap<string, number>;
+  /** The last X-MBX-USED-WEIGHT-1M seen (whatever minute it counted); undefined before the first. */
+  lastUsedWeight: number | undefined;
+}
+
 /** Binance counts REQUEST_WEIGHT per fixed UTC minute. */
 export const MINUTE_MS = 60_000;
 /** REQUEST_WEIGHT per minute on spot today, until exchangeInfo says otherwise. */
@@ -58,13 +66,16 @@ export interface RestBudget {
    * Call the returned release() (idempotent) when the answer (or error) is in.
    */
   acquire(request: BudgetRequest): Promise<() => void>;
-  /** Reads X-MBX-USED-WEIGHT-1M of an answer (any case). */
-  observe(headers: Headers): void;
+  /** Reads X-MBX-USED-WEIGHT-1M of an answer (any case) and, given its HTTP status, counts the answer. */
+  observe(headers: Headers, status?: number): void;
+  /** A request that got no answer (a network error, a timeout): counted under "error". */
+  failed(): void;
   /** A 429 or 418: every request waits until retryAfterMs has passed. */
   pause(retryAfterMs: number, status: 429 | 418): void;
   /** A new budget from exchangeInfo. */
   setLimit(limitPerMinute: number): void;
   snapshot(): RestBudgetSnapshot;
+  answers(): RestAnswers;
 }
 
 /**
@@ -82,6 +93,8 @@ export function createRestBudget(options: RestBudgetOptions): RestBudget {
   const queue: _Waiter[] = [];
   let seq = 0;
   let timer: { at: number; cancel: () => void } | undefined;
+  const byCode = new Map<string, number>();
+  const count = (code: string) => byCode.set(code, (byCode.get(code) ?? 0) + 1);
 
   const arm = (at: number | undefined) => {
     if (timer?.at === at) return;
@@ -148,8 +161,12 @@ export function createRestBudget(options: RestBudgetOptions): RestBudget {
         pump();
       });
     },
-    observe(headers) {
+    observe(headers, status) {
+      if (status !== undefined) count(String(status));
       _observe(s, headers, clock.now());
+    },
+    failed() {
+      count("error");
     },
     pause(retryAfterMs, status) {
       s.pausedUntil = Math.max(s.pausedUntil ?? 0, clock.now() + Math.max(0, retryAfterMs));
@@ -178,6 +195,7 @@ export function createRestBudget(options: RestBudgetOptions): RestBudget {
         banned: s.banned,
       };
     },
+    answers: () => ({ byCode, lastUsedWeight: s.lastUsedWeight }),
   };
 }
 
@@ -201,6 +219,8 @@ interface _State {
   pausedUntil: number | undefined;
   rateLimited: number;
   banned: number;
+  /** The last X-MBX-USED-WEIGHT-1M seen, for `/metrics`. */
+  lastUsedWeight: number | undefined;
   /** Grants per stream since the queue was last empty (round-robin). */
   streamGrants: Map<string, number>;
 }
@@ -227,6 +247,7 @@ function _initialState(options: RestBudgetOptions): _State {
     pausedUntil: undefined,
     rateLimited: 0,
     banned: 0,
+    lastUsedWeight: undefined,
     streamGrants: new Map(),
   };
 }
@@ -294,6 +315,7 @@ function _pickNext(queue: readonly _Waiter[], streamGrants: ReadonlyMap<string, 
 function _observe(s: _State, headers: Headers, now: number): void {
   const value = Number(headers.get("x-mbx-used-weight-1m") ?? NaN);
   if (!Number.isFinite(value) || value < 0) return;
+  s.lastUsedWeight = value;
   _roll(s, now);
   const date = Date.parse(headers.get("date") ?? "");
   if (Number.isFinite(date) && Math.abs(date - now) < MAX_DATE_SKEW_MS && Math.floor(date / MINUTE_MS) < s.minute) return;

@@ -209,8 +209,14 @@ async function _attempt<T>(url: string, options: GetJsonOptions, clock: Clock, p
   options.onRequest?.();
   const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const res = await (options.fetch ?? fetch)(url, { signal, headers: { accept: "application/json" } });
-  options.budget?.observe(res.headers);
+  let res: Response;
+  try {
+    res = await (options.fetch ?? fetch)(url, { signal, headers: { accept: "application/json" } });
+  } catch (err) {
+    if (!options.signal?.aborted) options.budget?.failed(); // no answer at all (a stop is not a failure)
+    throw err;
+  }
+  options.budget?.observe(res.headers, res.status);
   if (res.status === 429 || res.status === 418) {
     const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
     const retryAfterMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : DEFAULT_RETRY_AFTER_MS;

@@ -22,6 +22,8 @@ import { createRestBudget } from "../exchange/rest-budget.ts";
 import { systemClock } from "../clock.ts";
 import { startRunReplication, type RunReplication } from "../db/replication-for-run.ts";
 import { replicationState, type ReplicationSnapshot } from "../db/replication-lag.ts";
+import { startRunMonitor, type RunMonitor } from "../metrics/for-run.ts";
+import type { AlertChannelCounts } from "../metrics/recorder-metrics.ts";
 
 /** Of the stop deadline, what replication may use to send the rows already in the CSVs. */
 const DRAIN_BUDGET_MS = 7_000;
@@ -43,6 +45,8 @@ export interface RunRecorderOptions {
   dashboard: boolean;
   /** Alert counters for the dashboard. */
   alertStats?: () => { sent: number; queued: number; failed: number };
+  /** Alert counters per service, for /metrics. */
+  alertChannels?: () => readonly AlertChannelCounts[];
   /** Flushes alerts etc. before exit, bounded by the stop deadline. */
   beforeExit?: () => Promise<void>;
 }
@@ -55,6 +59,18 @@ export interface RunRecorderOptions {
 export async function runRecorder(options: RunRecorderOptions): Promise<number> {
   const { config, log } = options;
   for (const warning of config.warnings) log.warn(warning);
+  // --listen binds first: a port in use stops the start before anything is opened.
+  const monitor = startRunMonitor({ config, version: options.version, log, alertChannels: options.alertChannels });
+  try {
+    return await _run(options, monitor);
+  } finally {
+    monitor.stop();
+  }
+}
+
+/** The recorder itself; the monitor (`--listen`) is bound and stopped around it. */
+async function _run(options: RunRecorderOptions, monitor: RunMonitor): Promise<number> {
+  const { config, log } = options;
   const onEvent = (event: RecorderEvent) => {
     logRecorderEvent(log, event);
     options.onEvent?.(event);
@@ -79,7 +95,14 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     onEvent,
     onChange: () => heartbeat?.touch(),
     onSilentStream: () => universe.refreshSoon(),
-    onDurable: config.db ? (stream, openTime) => replication?.durable(stream, openTime) : undefined,
+    onDurable:
+      config.db || config.listen
+        ? (stream, openTime) => {
+            replication?.durable(stream, openTime);
+            monitor.durable(stream, openTime);
+          }
+        : undefined,
+    onCloseReceived: monitor.onCloseReceived,
   });
   refuseSharedStateFile(config.stateFile);
   try {
@@ -95,12 +118,14 @@ export async function runRecorder(options: RunRecorderOptions): Promise<number> 
     replication.followStreams(supervisor.streams);
     log.info(`replicating the CSVs to table ${config.db.table} on ${config.db.target.label}`);
   }
+  const buildState = () => (replication ? { ...supervisor.state(), replication: replicationState(replication.replicator.snapshot()) } : supervisor.state());
+  monitor.attach({ supervisor, state: buildState, replication: () => replication?.replicator.snapshot() });
   heartbeat = createHeartbeat({
     path: config.stateFile,
     clock: { now: Date.now, setTimeout: (fn, ms) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } },
     intervalMs: config.heartbeatIntervalMs,
     touchDelayMs: stateTouchDelayMs(supervisor.streams.length),
-    build: () => (replication ? { ...supervisor.state(), replication: replicationState(replication.replicator.snapshot()) } : supervisor.state()),
+    build: buildState,
     onError: (message) => log.error(message),
     onRecovered: () => log.success("state file writes recovered"),
   });

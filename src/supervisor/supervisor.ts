@@ -40,6 +40,8 @@ export interface SupervisorOptions {
   createSocket?: (url: string) => WebSocket;
   /** A row is on disk (its fdatasync returned): `stream` is `SYMBOL@interval`. Must not block. */
   onDurable?(stream: string, openTime: number): void;
+  /** A closing (x:true) event arrived for a candle its CSV does not have yet, before it is handled (write timing). Must not block. */
+  onCloseReceived?(stream: string, openTime: number): void;
 }
 
 export interface Supervisor {
@@ -189,8 +191,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           s.livePrice = msg.candle.close;
         }
         s.liveAt = counters.lastMessageAt;
-        if (msg.closed) entry.recorder.onClosed(msg.candle);
-        else entry.recorder.onLive(msg.candle);
+        if (msg.closed) {
+          if (msg.candle.openTime > (entry.writer.lastOpenTime ?? -Infinity)) options.onCloseReceived?.(key, msg.candle.openTime);
+          entry.recorder.onClosed(msg.candle);
+        } else entry.recorder.onLive(msg.candle);
         shard.delivered(conn);
         return;
       }

@@ -4,17 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import { BINARY, ensureBinary } from "../helpers/binary.ts";
+import { startFakeAlertApi, type FakeAlertApi } from "../helpers/fake-alert-api.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 import { checkCsvAgainstTruth, closedBetween, CLOSE_DELIVERY_MS, openedBetween } from "../helpers/csv-truth.ts";
 
 let dir: string;
 let exchange: Exchange | undefined;
 let slack: FakeSlack | undefined;
+let telegram: FakeAlertApi | undefined;
 const procs: Bun.Subprocess[] = [];
 afterEach(async () => {
   for (const p of procs.splice(0)) p.kill("SIGKILL");
   await exchange?.stop();
   slack?.stop();
+  telegram?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,4 +73,45 @@ test("recorder + watchdog + Slack: a stall gives 'stream dead', then 'connected'
   expect(everything).not.toContain("abcdefghijklmnop");
   const csv = checkCsvAgainstTruth(join(dir, "candles_BTCUSDT_1s.csv"), exchange, "BTCUSDT", "1s", { expectFirst: openedBetween("1s", startedAt, connectedAt), expectLast: closedBetween("1s", stoppedAt - CLOSE_DELIVERY_MS, exitedAt) });
   expect(csv.problems).toEqual([]);
+}, 60_000);
+
+test("recorder + Telegram (RESILIENCE_TELEGRAM_*): a 429 is waited out, then 'started', 'connected' and 'stopped' arrive; no token in any output", async () => {
+  ensureBinary();
+  dir = mkdtempSync(join(tmpdir(), "alerts-e2e-tg-"));
+  exchange = await startExchange({ symbols: ["BTCUSDT"], seed: 22, log: () => {} });
+  telegram = startFakeAlertApi("telegram");
+  telegram.script.push({ status: 429, retryAfterS: 1 });
+  const token = "123456789:AAHe2eSECRETtokenXXXXXXXXXXXXXXXXXXXX";
+  writeFileSync(join(dir, "resilience.yml"), "alerts:\n  min_interval: 0s\n");
+  const env = {
+    ...process.env,
+    NO_COLOR: "1",
+    RESILIENCE_LOG_LEVEL: "4",
+    RESILIENCE_TELEGRAM_BOT_TOKEN: token,
+    RESILIENCE_TELEGRAM_CHAT_ID: "-100777",
+    RESILIENCE_TELEGRAM_API: telegram.url(""),
+  };
+  const recorder = Bun.spawn([BINARY, "run", "--interval", "1s", "--restart-every", "0", "--ws-url", exchange.wsUrl, "--rest-url", exchange.url, "--no-dashboard"], {
+    cwd: dir,
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  procs.push(recorder);
+  const texts = () => telegram!.posts.map((p) => String(p.body.text));
+  await waitFor("started and connected on Telegram", () => texts().some((t) => t.includes("recorder started")) && texts().some((t) => t.includes("connected to the exchange")));
+  const [refused, retried] = telegram.attempts;
+  expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(950);
+  expect(telegram.posts[0]!.path).toBe(`/bot${token}/sendMessage`);
+  expect(telegram.posts[0]!.body).toMatchObject({ chat_id: "-100777", disable_web_page_preview: true });
+  expect(texts()[0]).toMatch(/^ℹ️ \[events\] \S+ · BTCUSDT@1s · /);
+  recorder.kill("SIGTERM");
+  expect(await recorder.exited).toBe(0);
+  expect(texts().some((t) => t.includes("recorder stopped: SIGTERM"))).toBe(true);
+  const outputs = await Promise.all([recorder.stdout, recorder.stderr].map((s) => new Response(s).text()));
+  expect(outputs.join("\n")).toContain("HTTP 429");
+  const everything = outputs.join("\n") + readFileSync(join(dir, "state/heartbeat.state.json"), "utf8");
+  expect(everything).not.toContain("e2eSECRET");
+  expect(everything).not.toContain("123456789:");
 }, 60_000);
