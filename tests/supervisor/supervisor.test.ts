@@ -64,8 +64,11 @@ test("records every 1s candle of three symbols exactly once through drops, stall
   exchange.garbage();
   await sleep(1100);
   exchange.rest429(2);
+  const connects = events.filter((e) => e.type === "connected").length;
   exchange.drop();
   await sleep(1500);
+  // The shutdown must reach a live connection: on a loaded machine the reconnect after the drop can take longer.
+  await waitFor("the reconnect after the drop", () => events.filter((e) => e.type === "connected").length > connects && sup.status === "connected");
   exchange.shutdown();
   await sleep(2500);
   const stoppedAt = Date.now();
