@@ -6,6 +6,7 @@ import { startExchange, type Exchange } from "../../src/sim/exchange.ts";
 import { BINARY, ensureBinary, runBinary } from "../helpers/binary.ts";
 import { checkCsvAgainstTruth, closedBetween, CLOSE_DELIVERY_MS, openedBetween } from "../helpers/csv-truth.ts";
 import { parsePrometheusText, sampleValue, type PromFamily } from "../helpers/prom-parser.ts";
+import { PROCESS_FAMILIES, RECORDER_FAMILIES } from "../helpers/metric-families.ts";
 
 // `run --listen` in the compiled binary, scraped over a real socket while the embedded
 // exchange drops and refuses connections.
@@ -23,25 +24,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const FAMILIES: Record<string, string> = {
-  resilience_build_info: "gauge",
-  resilience_candles_written_total: "counter",
-  resilience_backfilled_candles_total: "counter",
-  resilience_exchange_gaps_total: "counter",
-  resilience_last_candle_timestamp_seconds: "gauge",
-  resilience_reconnects_total: "counter",
-  resilience_connections: "gauge",
-  resilience_last_message_timestamp_seconds: "gauge",
-  resilience_rest_requests_total: "counter",
-  resilience_rest_weight_used: "gauge",
-  resilience_write_seconds: "histogram",
-  resilience_alerts_total: "counter",
-  process_cpu_seconds_total: "counter",
-  process_resident_memory_bytes: "gauge",
-  process_start_time_seconds: "gauge",
-  process_open_fds: "gauge",
-  process_max_fds: "gauge",
-};
+const FAMILIES: Record<string, string> = { ...RECORDER_FAMILIES, ...PROCESS_FAMILIES };
 const STREAMS = ["BTCUSDT", "ETHUSDT"];
 
 /** A port nobody listens on now: bound on port 0, read, let go. */

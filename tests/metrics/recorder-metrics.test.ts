@@ -6,6 +6,7 @@ import { createWriteLatency } from "../../src/metrics/write-latency.ts";
 import { newStreamStats } from "../../src/supervisor/open-streams.ts";
 import type { RecorderCounters } from "../../src/supervisor/recorder-state.ts";
 import { parsePrometheusText, sampleValue } from "../helpers/prom-parser.ts";
+import { RECORDER_FAMILIES } from "../helpers/metric-families.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -31,20 +32,8 @@ function sources(extra: Partial<RecorderMetricsSources> = {}): RecorderMetricsSo
 
 test("every family with its type, from the live figures, passing the strict parser", () => {
   const parsed = parsePrometheusText(renderExposition(createRecorderMetrics(sources()).collect()));
-  expect(Object.fromEntries([...parsed.values()].map((f) => [f.name, f.type]))).toEqual({
-    resilience_build_info: "gauge",
-    resilience_candles_written_total: "counter",
-    resilience_backfilled_candles_total: "counter",
-    resilience_exchange_gaps_total: "counter",
-    resilience_last_candle_timestamp_seconds: "gauge",
-    resilience_reconnects_total: "counter",
-    resilience_connections: "gauge",
-    resilience_last_message_timestamp_seconds: "gauge",
-    resilience_rest_requests_total: "counter",
-    resilience_rest_weight_used: "gauge",
-    resilience_write_seconds: "histogram",
-    resilience_alerts_total: "counter",
-  });
+  const types: Record<string, string> = Object.fromEntries([...parsed.values()].map((f) => [f.name, f.type]));
+  expect(types).toEqual({ ...RECORDER_FAMILIES });
   const btc = { symbol: "BTCUSDT", interval: "1m", market: "usdm" };
   expect(sampleValue(parsed, "resilience_build_info", { version: "0.1.0", market: "usdm" })).toBe(1);
   expect(sampleValue(parsed, "resilience_candles_written_total", btc)).toBe(12);
