@@ -6,12 +6,17 @@
  *
  *   npm run bench:gaps                 # 5,000,000 rows, files in a temp dir removed afterwards
  *   npm run bench:gaps -- --rows 1000000 --dir /var/tmp/bench --runs 5
+ *   npm run bench:gaps -- --dir-only          # just the directory case (300 files x 20,000 rows)
+ *   npm run bench:gaps -- --big               # also a month of the whole market: 1,500 x 43,200 rows (~4 GB)
+ *
+ * The directory case runs `gaps DIR` with `--jobs 1` (one file after the other) and with
+ * one worker process per core, beside `cat` of the same files to /dev/null.
  *
  * Reports wall time (best of --runs, warm page cache), rows/s, peak RSS, and the
  * ratio to Python; peak RSS is also taken at a fifth of the rows to show it is flat.
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -47,7 +52,14 @@ interface Measure {
 }
 
 const { values } = parseArgs({
-  options: { rows: { type: "string", default: "5000000" }, dir: { type: "string" }, runs: { type: "string", default: "3" }, "skip-python": { type: "boolean" } },
+  options: {
+    rows: { type: "string", default: "5000000" },
+    dir: { type: "string" },
+    runs: { type: "string", default: "3" },
+    "skip-python": { type: "boolean" },
+    "dir-only": { type: "boolean" },
+    big: { type: "boolean" },
+  },
 });
 const rows = Number(values.rows);
 const runs = Number(values.runs);
@@ -61,8 +73,9 @@ const baseline = join(dir, "seed_analyze_gaps.py");
 writeFileSync(baseline, PYTHON_BASELINE);
 
 const results: string[] = [];
+const dirResults: string[] = [];
 try {
-  for (const format of ["basic", "full"] as const) {
+  for (const format of values["dir-only"] ? [] : (["basic", "full"] as const)) {
     const file = join(dir, `candles_BTCUSDT_1m.${format}.csv`);
     const small = join(dir, `candles_BTCUSDT_1m.${format}.small.csv`);
     if (!existsSync(file)) writeCandles(file, format, rows);
@@ -76,17 +89,36 @@ try {
       `| ${format === "basic" ? "seed 6-column" : "full 11-column"} | ${rows.toLocaleString("en")} | ${sizeMb.toFixed(0)} MB | ${ours.seconds.toFixed(2)} s | ${(rows / ours.seconds / 1e6).toFixed(2)} M | ${mb(ours.maxRssBytes)} (${mb(oursSmall.maxRssBytes)} at ${(rows / 5).toLocaleString("en")} rows) | ${python ? `${python.seconds.toFixed(1)} s, ${mb(python.maxRssBytes)}` : "skipped"} | ${python ? `${(python.seconds / ours.seconds).toFixed(0)}x` : "-"} |`,
     );
   }
+  const dirCases: [number, number][] = [[300, 20_000], ...(values.big ? [[1_500, 43_200] as [number, number]] : [])];
+  for (const [files, perFile] of dirCases) dirResults.push(benchDirectory(files, perFile));
   const bunVersion = Bun.spawnSync([process.execPath, "--version"]).stdout.toString().trim();
   const python = Bun.spawnSync(["python3", "--version"]).stdout.toString().trim();
   console.log(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${mb(totalmem())} RAM; Bun ${bunVersion}; ${python}; ${new Date().toISOString().slice(0, 10)}\n`);
   console.log("| format | rows | size | resilience gaps | rows/s | peak RSS | Python analyze_gaps | speed-up |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const line of results) console.log(line);
+  console.log(`\n| directory (seed 6-column, 1m) | rows | size | cat > /dev/null | gaps --jobs 1 | gaps, ${availableParallelism()} workers | speed-up | rows/s | peak RSS (largest process) |`);
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const line of dirResults) console.log(line);
 } finally {
   if (!values.dir) rmSync(dir, { recursive: true, force: true });
 }
 
 // --- internal ---
+
+/** `files` gap-free 1m files of `perFile` rows in one directory: cat, then gaps one file at a time, then on every core. */
+function benchDirectory(files: number, perFile: number): string {
+  const market = join(dir, `market-${files}x${perFile}`);
+  mkdirSync(market, { recursive: true });
+  const paths = Array.from({ length: files }, (_, i) => join(market, `candles_S${String(i).padStart(4, "0")}_1m.csv`));
+  for (const path of paths) if (!existsSync(path)) writeCandles(path, "basic", perFile);
+  const bytes = paths.reduce((n, p) => n + Bun.file(p).size, 0);
+  const cat = best(() => run(["sh", "-c", `cat "${market}"/*.csv > /dev/null`], 0));
+  const sequential = best(() => run([BINARY, "gaps", market, "--interval", "1m", "--json", "--jobs", "1"], 0));
+  const parallel = best(() => run([BINARY, "gaps", market, "--interval", "1m", "--json"], 0));
+  const rows = files * perFile;
+  return `| ${files.toLocaleString("en")} files x ${perFile.toLocaleString("en")} rows | ${rows.toLocaleString("en")} | ${(bytes / 1e6).toFixed(0)} MB | ${cat.seconds.toFixed(2)} s | ${sequential.seconds.toFixed(2)} s | ${parallel.seconds.toFixed(2)} s | ${(sequential.seconds / parallel.seconds).toFixed(2)}x | ${(rows / parallel.seconds / 1e6).toFixed(2)} M | ${mb(sequential.maxRssBytes)} (--jobs 1), ${mb(parallel.maxRssBytes)} |`;
+}
 
 /** Best wall time of `runs` runs (and the largest peak RSS seen). */
 function best(measure: () => Measure): Measure {

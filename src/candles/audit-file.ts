@@ -46,6 +46,11 @@ export function marketFromName(path: string): Market {
   return _nameParts(path)?.market ?? "spot";
 }
 
+/** A candle file's name: ours or kstlib's (`candles_….csv`, futures too) or a Binance dump (`BTCUSDT-1m-2024-01.csv`). */
+export function isCandleFileName(path: string): boolean {
+  return _nameParts(path) !== undefined || /^candles_.+\.csv$/.test(basename(path));
+}
+
 /** Opens a file for reading, or throws a UserError that says why it cannot be read. */
 export function openCandleFile(path: string): number {
   try {

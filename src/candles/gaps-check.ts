@@ -87,14 +87,18 @@ export function resolveGapsOptions(args: GapsArgs, clock: Clock = systemClock): 
 
 /** Audits one file and, as asked, verifies its holes with the exchange or fills them. */
 export async function checkCandleFile(file: string, options: GapsOptions): Promise<FileCheck> {
-  const clock = options.clock ?? systemClock;
-  const audit: AuditFileOptions = { interval: options.interval, since: options.since, until: options.until, now: clock.now() };
+  const audit = auditOptionsOf(options);
   if (options.fill) return _fill(file, audit, options);
   const report = auditFile(file, audit);
   if (!options.verify) return { file, report };
   applyExchangeAnswer(report, await _ask(file, report, options, false));
   const lastRow = report.interval ? await _askLastRow(file, report.interval, options) : undefined;
   return { file, report, lastRow, conflictLog: readConflicts(file) };
+}
+
+/** What the audit of each file is given: the interval and expected coverage, judged at the clock's now. */
+export function auditOptionsOf(options: GapsOptions): AuditFileOptions {
+  return { interval: options.interval, since: options.since, until: options.until, now: (options.clock ?? systemClock).now() };
 }
 
 /** True when the check found anything: the audit's findings, or a last row the exchange disagrees with. */

@@ -69,6 +69,64 @@ export function renderGapsText(check: FileCheck, options: { color: boolean }): s
   return lines;
 }
 
+/** What `resilience gaps` over many files found in all, for its last line. */
+export interface GapsTotals {
+  files: number;
+  /** Files that could not be read as candles (their error is on stderr). */
+  unreadable: number;
+  /** Files with a finding (`hasCheckFindings`). */
+  withFindings: number;
+  rows: number;
+  gaps: number;
+  missing: number;
+  duplicates: number;
+  outOfOrder: number;
+  misaligned: number;
+  corrupt: number;
+  headMissing: number;
+  tailMissing: number;
+}
+
+export function emptyGapsTotals(): GapsTotals {
+  return { files: 0, unreadable: 0, withFindings: 0, rows: 0, gaps: 0, missing: 0, duplicates: 0, outOfOrder: 0, misaligned: 0, corrupt: 0, headMissing: 0, tailMissing: 0 };
+}
+
+/** Adds one file: its check and whether it had findings, or null when it was unreadable. */
+export function addToGapsTotals(totals: GapsTotals, check: FileCheck | null, found: boolean): void {
+  totals.files++;
+  if (check === null) {
+    totals.unreadable++;
+    return;
+  }
+  const r = check.report;
+  if (found) totals.withFindings++;
+  totals.rows += r.rows;
+  totals.gaps += r.gaps.length;
+  totals.missing += r.gaps.reduce((n, g) => n + g.missing, 0);
+  totals.duplicates += r.duplicates.length;
+  totals.outOfOrder += r.outOfOrder.length;
+  totals.misaligned += r.misaligned.length;
+  totals.corrupt += r.corrupt.length;
+  totals.headMissing += r.headMissing;
+  totals.tailMissing += r.tailMissing;
+}
+
+/** The one line that ends the human report over several files. */
+export function renderGapsTotals(t: GapsTotals, options: { color: boolean }): string {
+  const paint = _painter(options.color);
+  const counts = [
+    `gaps ${t.gaps}${t.missing ? ` (${t.missing} missing)` : ""}`,
+    `duplicates ${t.duplicates}`,
+    `out of order ${t.outOfOrder}`,
+    `misaligned ${t.misaligned}`,
+    `corrupt ${t.corrupt}`,
+    `head missing ${t.headMissing}`,
+    `tail missing ${t.tailMissing}`,
+  ];
+  const verdict = t.withFindings + t.unreadable === 0 ? paint.green("ok") : paint.red(`${t.withFindings} with findings, ${t.unreadable} unreadable`);
+  return `total: ${t.files} files, ${t.rows} candles; ${counts.join(", ")}; ${verdict}`;
+}
+
 // --- internal ---
 
 type Paint = Record<"red" | "yellow" | "green", (s: string) => string>;
