@@ -64,7 +64,7 @@ export async function runAuditWorker(optionsJson: string): Promise<void> {
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     if (line === "") continue;
     const outcome = auditOne(JSON.parse(line) as string, audit);
-    // Written in full before the next: cli.ts ends with process.exit(), which would cut a pending write.
+    // Written in full before the next: cli.ts ends the process as soon as the command returns, which would cut a pending write.
     await new Promise<void>((resolve, reject) => process.stdout.write(`${JSON.stringify(outcome)}\n`, (err) => (err ? reject(err) : resolve())));
   }
 }

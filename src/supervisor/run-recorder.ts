@@ -80,7 +80,7 @@ async function _run(options: RunRecorderOptions, monitor: RunMonitor): Promise<n
   const universe = createSymbolUniverse({ config, clock: systemClock, budget, emit: onEvent, warn: (message) => log.warn(message) });
   const start = await universe.initial();
   if (start.unchecked) {
-    const warning = await checkSymbols(config.restUrl, config.market, config.symbols, config.intervals[0]!);
+    const warning = await checkSymbols(config.restUrl, config.market, config.symbols, config.intervals[0]!, budget);
     if (warning) log.warn(warning);
   }
   if (config.symbolSelection.all) log.info(`--symbol all: ${start.trading.length} TRADING symbols${config.symbolSelection.quote ? ` quoted in ${config.symbolSelection.quote.join(",")}` : ""}, ${start.trading.length * config.intervals.length} streams`);

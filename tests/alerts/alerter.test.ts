@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createConsola, type LogObject } from "consola";
 import { createAlerter, type Alerter, type AlerterOptions } from "../../src/alerts/alerter.ts";
 import type { AlertEvent } from "../../src/alerts/events.ts";
+import { logText, until } from "../helpers/alert-logs.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 
@@ -25,7 +26,7 @@ afterEach(() => {
   alerter = undefined;
   slack.stop();
   // No log line may ever hold a webhook URL or its secret path.
-  for (const text of logs.map(_text)) {
+  for (const text of logs.map(logText)) {
     for (const secret of ["heartbeat-secret", "watchdog-secret", "mainnet-secret", slack.url("")]) expect(text).not.toContain(secret);
   }
 });
@@ -52,7 +53,7 @@ describe("createAlerter", () => {
     a.alert({ type: "stream_dead", silentMs: 30_000 });
     a.alert({ type: "watchdog_stale", stateFile: "state/hb.json", verdict: "stale", problems: ["the heartbeat is 45s old"] });
     a.alert(connected);
-    await _until(() => a.stats().sent === 3);
+    await until(() => a.stats().sent === 3);
     const byPath = Object.fromEntries(slack.posts.map((p) => [p.path, p.body.text ?? ""]));
     expect(byPath[HB]).toContain("stream dead: no message for 30s");
     expect(byPath[WD]).toContain("the heartbeat is 45s old");
@@ -119,20 +120,20 @@ describe("createAlerter", () => {
     slack.mode = 500;
     const a = make({ minIntervalMs: 0, retryMinMs: 1000 });
     a.alert({ type: "stopped", reason: "one" });
-    await _until(() => a.stats().failed >= 1);
+    await until(() => a.stats().failed >= 1);
     a.alert({ type: "stopped", reason: "two" });
     for (let i = 0; i < 3; i++) {
       await clock.advance(60_000);
-      await _until(() => a.stats().failed >= 2 + i);
+      await until(() => a.stats().failed >= 2 + i);
     }
     expect(slack.posts).toHaveLength(0);
     expect(logs.filter((l) => l.type === "warn")).toHaveLength(1);
-    expect(_text(logs.find((l) => l.type === "warn")!)).toContain("HTTP 500");
+    expect(logText(logs.find((l) => l.type === "warn")!)).toContain("HTTP 500");
     slack.mode = "ok";
     await clock.advance(60_000);
-    await _until(() => a.stats().sent === 2);
+    await until(() => a.stats().sent === 2);
     expect(slack.posts.map((p) => p.body.text)).toEqual([expect.stringContaining("recorder stopped: one"), expect.stringContaining("recorder stopped: two")]);
-    expect(logs.some((l) => _text(l).includes("works again"))).toBe(true);
+    expect(logs.some((l) => logText(l).includes("works again"))).toBe(true);
     expect(a.stats()).toMatchObject({ sent: 2, queued: 0, dropped: 0 });
   });
 
@@ -140,7 +141,7 @@ describe("createAlerter", () => {
     slack.mode = 503;
     const a = make({ minIntervalMs: 0, maxQueue: 3 });
     a.alert({ type: "stopped", reason: "r1" });
-    await _until(() => a.stats().failed >= 1);
+    await until(() => a.stats().failed >= 1);
     for (const r of ["r2", "r3", "r4", "r5", "r6"]) a.alert({ type: "stopped", reason: r });
     expect(a.stats()).toMatchObject({ queued: 3, dropped: 3 });
     slack.mode = "ok";
@@ -158,8 +159,8 @@ describe("createAlerter", () => {
     const a = make({ minIntervalMs: 0 });
     a.alert({ type: "stopped", reason: "a" });
     a.alert({ type: "stopped", reason: "b" });
-    await _until(() => a.stats().dropped >= 2);
-    const warns = logs.filter((l) => l.type === "warn").map(_text);
+    await until(() => a.stats().dropped >= 2);
+    const warns = logs.filter((l) => l.type === "warn").map(logText);
     expect(warns).toHaveLength(1);
     expect(warns[0]).toContain("HTTP 404");
     expect(warns[0]).toContain("127.0.0.1");
@@ -174,11 +175,11 @@ describe("createAlerter", () => {
     slack.mode = "hang";
     const a = make({ timeoutMs: 100 });
     a.alert(connected);
-    await _until(() => a.stats().failed >= 1);
-    expect(_text(logs.find((l) => l.type === "warn")!)).toContain("no answer within 100 ms");
+    await until(() => a.stats().failed >= 1);
+    expect(logText(logs.find((l) => l.type === "warn")!)).toContain("no answer within 100 ms");
     slack.mode = "ok";
     await clock.advance(1000);
-    await _until(() => a.stats().sent === 1);
+    await until(() => a.stats().sent === 1);
     expect(a.stats()).toMatchObject({ sent: 1, failed: 1, queued: 0 });
   });
 
@@ -194,7 +195,7 @@ describe("createAlerter", () => {
     await clock.advance(60_000);
     a.alert({ type: "stopped", reason: "shutdown" });
     const done = a.flush(1000);
-    await _until(() => a.stats().failed >= 1);
+    await until(() => a.stats().failed >= 1);
     await clock.advance(1000);
     expect(await done).toBe(false);
     expect(a.stats().queued).toBe(1);
@@ -223,22 +224,7 @@ describe("createAlerter", () => {
     expect(none.stats()).toEqual({ sent: 0, queued: 0, failed: 0, dropped: 0 });
     const bad = make({ webhooks: { events: "hooks.slack.com/services/x0/x0/mainnet-secret-xyz9" } });
     expect(bad.enabled).toBe(false);
-    const warn = logs.filter((l) => l.type === "warn").map(_text);
+    const warn = logs.filter((l) => l.type === "warn").map(logText);
     expect(warn).toEqual([expect.stringContaining("…/xyz9 is not a URL")]);
   });
 });
-
-// --- internal ---
-
-function _text(log: LogObject): string {
-  return log.args.map(String).join(" ");
-}
-
-/** Polls (real time) until `cond` holds; fails after 3 s. */
-async function _until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (cond()) return;
-    await Bun.sleep(5);
-  }
-  throw new Error("condition not met within 3 s");
-}

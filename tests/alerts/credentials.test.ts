@@ -50,11 +50,11 @@ describe("alert credentials in the config", () => {
     const identity = await generateX25519Identity();
     const keyFile = join(dir, "keys.txt");
     writeFileSync(keyFile, `${identity}\n`);
-    const plain = `${CREDENTIALS}  sops_mainnet: https://hooks.slack.com/services/T0/B0/slacksecret\n`;
+    const plain = `${CREDENTIALS}  sops_mainnet: https://hooks.slack.com/services/xtest/xtest/slacksecret\n`;
     const encrypted = await encryptSopsYaml(plain, { recipients: [await identityToRecipient(identity)], rule: { encrypted_regex: "^credentials$" } });
     for (const secret of ["AAHsecret", "discordsecret", "relaysecret", "1234567890"]) expect(encrypted).not.toContain(secret);
     const destinations = await destinationsFrom({ "resilience.yml": "include: alerts.sops.yml\n", "alerts.sops.yml": encrypted }, {}, { SOPS_AGE_KEY_FILE: keyFile });
-    expect(destinations).toEqual([{ kind: "slack", channel: "events", url: "https://hooks.slack.com/services/T0/B0/slacksecret" }, ...EXPECTED]);
+    expect(destinations).toEqual([{ kind: "slack", channel: "events", url: "https://hooks.slack.com/services/xtest/xtest/slacksecret" }, ...EXPECTED]);
   });
 
   test("the RESILIENCE_* environment twins win over the file", async () => {

@@ -69,7 +69,7 @@ describe("destination checks and labels never show a secret", () => {
   });
 
   test.each([
-    [{ kind: "slack", channel: "events", url: "https://hooks.slack.com/services/T/B/secretWXYZ" }, "Slack events webhook hooks.slack.com/…/WXYZ"],
+    [{ kind: "slack", channel: "events", url: "https://hooks.slack.com/services/xtest/xtest/secretWXYZ" }, "Slack events webhook hooks.slack.com/…/WXYZ"],
     [{ kind: "discord", channel: "heartbeat", url: "https://discord.com/api/webhooks/1/secretABCD" }, "Discord heartbeat webhook discord.com/…/ABCD"],
     [{ kind: "webhook", channel: "watchdog", url: "https://relay.example/hook?key=secret1234" }, "generic watchdog webhook relay.example/…/1234"],
     [telegram(TOKEN, "-100333"), "Telegram events chat -100333 (bot …Z0k1)"],

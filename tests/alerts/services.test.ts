@@ -4,6 +4,7 @@ import { createAlerter, type Alerter, type AlerterOptions } from "../../src/aler
 import type { AlertDestination } from "../../src/alerts/destinations.ts";
 import type { AlertEvent } from "../../src/alerts/events.ts";
 import { startFakeAlertApi, type AlertApiKind, type AlertApiRequest, type FakeAlertApi } from "../helpers/fake-alert-api.ts";
+import { logText, until } from "../helpers/alert-logs.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 
@@ -29,7 +30,7 @@ afterEach(() => {
   alerter?.close();
   alerter = undefined;
   api?.stop();
-  for (const text of [...logs.map(_text), stats]) for (const secret of SECRETS) expect(text).not.toContain(secret);
+  for (const text of [...logs.map(logText), stats]) for (const secret of SECRETS) expect(text).not.toContain(secret);
 });
 
 /** The destination of `kind` pointing at the fake (Telegram: the fake is the API base). */
@@ -67,7 +68,7 @@ describe.each(KINDS)("%s", (kind) => {
   test("sends one message per event, naming channel, host, stream and UTC time, without Slack markup", async () => {
     const a = make([destination(kind, api)]);
     a.alert(disconnected);
-    await _until(() => a.stats().sent === 1);
+    await until(() => a.stats().sent === 1);
     const text = textOf(api.posts[0]!);
     expect(text).toStartWith("⚠️ ");
     expect(text).toContain("[events] rec-1");
@@ -99,13 +100,13 @@ describe.each(KINDS)("%s", (kind) => {
     api.script.push({ status: 429, retryAfterS: 7 });
     const a = make([destination(kind, api)], { retryMinMs: 1000 });
     a.alert(connected);
-    await _until(() => a.stats().failed === 1);
-    expect(_text(logs.find((l) => l.type === "warn")!)).toContain("HTTP 429");
+    await until(() => a.stats().failed === 1);
+    expect(logText(logs.find((l) => l.type === "warn")!)).toContain("HTTP 429");
     await clock.advance(6999);
     await Bun.sleep(30);
     expect(api.attempts).toHaveLength(1);
     await clock.advance(1);
-    await _until(() => a.stats().sent === 1);
+    await until(() => a.stats().sent === 1);
     expect(a.channelStats()).toEqual([{ channel: kind, sent: 1, queued: 0, failed: 1, dropped: 0 }]);
   });
 
@@ -113,7 +114,7 @@ describe.each(KINDS)("%s", (kind) => {
     api.script.push({ status: 429, retryAfterS: 3600 });
     const a = make([destination(kind, api)], { retryAfterMaxMs: 10_000 });
     a.alert(connected);
-    await _until(() => a.stats().failed === 1);
+    await until(() => a.stats().failed === 1);
     await clock.advance(10_000);
     await api.waitForPosts(1);
   });
@@ -122,7 +123,7 @@ describe.each(KINDS)("%s", (kind) => {
     api.script.push({ status: 429, retryAfterS: 2 });
     const a = make([destination(kind, api)]);
     a.alert(connected);
-    await _until(() => a.stats().failed === 1);
+    await until(() => a.stats().failed === 1);
     const done = a.flush(5000);
     await Bun.sleep(30);
     expect(api.attempts).toHaveLength(1);
@@ -134,20 +135,20 @@ describe.each(KINDS)("%s", (kind) => {
     api.mode = 500;
     const a = make([destination(kind, api)], { minIntervalMs: 0, retryMinMs: 1000 });
     a.alert({ type: "stopped", reason: "one" });
-    await _until(() => a.stats().failed === 1);
+    await until(() => a.stats().failed === 1);
     a.alert({ type: "stopped", reason: "two" });
     await clock.advance(1000);
-    await _until(() => a.stats().failed === 2);
+    await until(() => a.stats().failed === 2);
     await clock.advance(2000);
-    await _until(() => a.stats().failed === 3);
+    await until(() => a.stats().failed === 3);
     expect(api.posts).toHaveLength(0);
-    expect(logs.filter((l) => l.type === "warn").map(_text)).toEqual([expect.stringContaining("HTTP 500")]);
+    expect(logs.filter((l) => l.type === "warn").map(logText)).toEqual([expect.stringContaining("HTTP 500")]);
     api.mode = "ok";
     await clock.advance(4000);
-    await _until(() => a.stats().sent === 2);
+    await until(() => a.stats().sent === 2);
     expect(api.posts.map(textOf)).toEqual([expect.stringContaining("recorder stopped: one"), expect.stringContaining("recorder stopped: two")]);
     expect(a.channelStats()).toEqual([{ channel: kind, sent: 2, queued: 0, failed: 3, dropped: 0 }]);
-    expect(logs.some((l) => _text(l).includes("works again"))).toBe(true);
+    expect(logs.some((l) => logText(l).includes("works again"))).toBe(true);
   });
 
   test("a refused message (4xx) is dropped and logged once; the answer's echo of the secret is redacted", async () => {
@@ -155,8 +156,8 @@ describe.each(KINDS)("%s", (kind) => {
     const a = make([destination(kind, api)], { minIntervalMs: 0 });
     a.alert({ type: "stopped", reason: "a" });
     a.alert({ type: "stopped", reason: "b" });
-    await _until(() => a.stats().dropped === 2);
-    const warns = logs.filter((l) => l.type === "warn").map(_text);
+    await until(() => a.stats().dropped === 2);
+    const warns = logs.filter((l) => l.type === "warn").map(logText);
     expect(warns).toHaveLength(1);
     expect(warns[0]).toContain("HTTP 404: ");
     expect(warns[0]).toContain("alert dropped");
@@ -167,8 +168,8 @@ describe.each(KINDS)("%s", (kind) => {
     api.mode = "hang";
     const a = make([destination(kind, api)], { timeoutMs: 100 });
     a.alert(connected);
-    await _until(() => a.stats().failed === 1);
-    expect(_text(logs.find((l) => l.type === "warn")!)).toContain("no answer within 100 ms");
+    await until(() => a.stats().failed === 1);
+    expect(logText(logs.find((l) => l.type === "warn")!)).toContain("no answer within 100 ms");
     api.mode = "ok";
     await clock.advance(1000);
     await api.waitForPosts(1);
@@ -180,8 +181,8 @@ describe.each(KINDS)("%s", (kind) => {
     }) as unknown as typeof fetch;
     const a = make([destination(kind, api)], { fetch: failing });
     a.alert(connected);
-    await _until(() => a.stats().failed === 1);
-    const warn = _text(logs.find((l) => l.type === "warn")!);
+    await until(() => a.stats().failed === 1);
+    const warn = logText(logs.find((l) => l.type === "warn")!);
     expect(warn).toContain("connect ECONNREFUSED while posting to 127.0.0.1:");
     expect(warn).toContain("alerts are kept and retried");
   });
@@ -263,7 +264,7 @@ describe("service formats", () => {
     api.mode = 503;
     const a = make([destination("webhook", api)], { minIntervalMs: 0, maxQueue: 2 });
     a.alert({ type: "stopped", reason: "r1" });
-    await _until(() => a.stats().failed === 1);
+    await until(() => a.stats().failed === 1);
     for (const r of ["r2", "r3", "r4"]) a.alert({ type: "stopped", reason: r });
     expect(a.stats()).toMatchObject({ queued: 2, dropped: 2 });
     api.mode = "ok";
@@ -293,8 +294,8 @@ describe("several services", () => {
       { kind: "slack", channel: "events", url: slack.url("/services/T0/B0/slackSECRET") },
     ]);
     a.alert(connected);
-    await _until(() => a.stats().sent === 3);
-    await _until(() => a.stats().failed === 1);
+    await until(() => a.stats().sent === 3);
+    await until(() => a.stats().failed === 1);
     expect(a.channelStats()).toEqual([
       { channel: "slack", sent: 1, queued: 0, failed: 0, dropped: 0 },
       { channel: "telegram", sent: 0, queued: 1, failed: 1, dropped: 0 },
@@ -331,25 +332,10 @@ describe("several services", () => {
     ]);
     expect(a.enabled).toBe(false);
     expect(a.channelStats()).toEqual([]);
-    expect(logs.filter((l) => l.type === "warn").map(_text)).toEqual([
+    expect(logs.filter((l) => l.type === "warn").map(logText)).toEqual([
       "Telegram events chat -100 (bot …) has no credentials.telegram_bot_token; that channel is off",
       "Telegram heartbeat chat -100 (bot …XYZ9) has a bot token that is not <digits>:<letters> (as @BotFather gives it); that channel is off",
       "Discord events webhook /…/TY77 is not a URL; that channel is off",
     ]);
   });
 });
-
-// --- internal ---
-
-function _text(log: LogObject): string {
-  return log.args.map(String).join(" ");
-}
-
-/** Polls (real time) until `cond` holds; fails after 3 s. */
-async function _until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (cond()) return;
-    await Bun.sleep(5);
-  }
-  throw new Error("condition not met within 3 s");
-}

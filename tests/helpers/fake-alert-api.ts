@@ -1,9 +1,9 @@
-// Local fakes of the Telegram Bot API, a Discord webhook and a generic JSON webhook, on a
+// Local fakes of a Slack incoming webhook, the Telegram Bot API, a Discord webhook and a generic JSON webhook, on a
 // free port: each records every POST and answers the way its service does ("ok", a rate
 // limit with its retry-after, an HTTP error whose body echoes the request path — tokens and
 // webhook secrets included, to prove the alerter redacts them — or never).
 
-export type AlertApiKind = "telegram" | "discord" | "webhook";
+export type AlertApiKind = "slack" | "telegram" | "discord" | "webhook";
 
 /** How a request is answered: accepted, 429 for `retryAfterS` seconds, another status, or never. */
 export type AlertApiAnswer = "ok" | "hang" | { status: 429; retryAfterS: number } | number;
@@ -96,6 +96,7 @@ export function startFakeAlertApi(kind: AlertApiKind): FakeAlertApi {
 // --- internal ---
 
 function _accept(kind: AlertApiKind): Response {
+  if (kind === "slack") return new Response("ok");
   if (kind === "telegram") return Response.json({ ok: true, result: { message_id: 1 } });
   if (kind === "discord") return new Response(null, { status: 204 });
   return new Response("accepted", { status: 202 });
@@ -107,6 +108,8 @@ function _refuse(kind: AlertApiKind, answer: { status: 429; retryAfterS: number 
   const retryAfterS = typeof answer === "number" ? undefined : answer.retryAfterS;
   const headers: Record<string, string> = retryAfterS === undefined ? {} : { "retry-after": String(Math.ceil(retryAfterS)) };
   switch (kind) {
+    case "slack":
+      return new Response(status === 404 ? "no_service" : "error", { status, headers });
     case "telegram": {
       const description = retryAfterS === undefined ? `Error for ${path}: refused` : `Too Many Requests: retry after ${retryAfterS}`;
       const parameters = retryAfterS === undefined ? {} : { parameters: { retry_after: retryAfterS } };
