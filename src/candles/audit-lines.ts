@@ -16,6 +16,12 @@ export interface LineSink {
   line(buf: Uint8Array, start: number, end: number, lineNo: number, terminated: boolean): void;
   /** A line longer than MAX_LINE_BYTES (e.g. a run of NUL bytes after a crash). */
   tooLong(lineNo: number, terminated: boolean): void;
+  /**
+   * Optional fast path, offered each line start in a chunk: it may take whole lines
+   * from `buf[pos, end)` itself (the one after `lineNo` first). Returns how many it
+   * took, and leaves the position after them in `after.pos`.
+   */
+  fast?(buf: Uint8Array, pos: number, end: number, lineNo: number, after: { pos: number }): number;
 }
 
 export interface LineScanner {
@@ -27,13 +33,15 @@ export interface LineScanner {
 
 const NEWLINE = 10;
 
-/** Splits a stream of chunks into 1-based numbered lines for `sink`. */
-export function createLineScanner(sink: LineSink): LineScanner {
+/** Splits a stream of chunks into 1-based numbered lines for `sink`, the first numbered `startLine + 1`. */
+export function createLineScanner(sink: LineSink, startLine = 0): LineScanner {
   let carry = new Uint8Array(4096);
   let carryLen = 0;
   let carrying = false;
   let overflow = false;
-  let lineNo = 0;
+  let lineNo = startLine;
+  const fast = sink.fast?.bind(sink);
+  const after = { pos: 0 };
 
   function keep(chunk: Uint8Array, from: number, to: number): void {
     carrying = true;
@@ -72,6 +80,13 @@ export function createLineScanner(sink: LineSink): LineScanner {
         pos = nl + 1;
       }
       for (;;) {
+        if (fast !== undefined) {
+          const took = fast(chunk, pos, chunk.length, lineNo, after);
+          if (took > 0) {
+            lineNo += took;
+            pos = after.pos;
+          }
+        }
         const nl = chunk.indexOf(NEWLINE, pos);
         if (nl < 0) break;
         if (nl - pos > MAX_LINE_BYTES) sink.tooLong(++lineNo, true);

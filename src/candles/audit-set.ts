@@ -45,12 +45,22 @@ export interface CandleSet {
   holes(): HoleFinding[];
   /** Runs kept: what the memory grows with (1 for a sorted file without holes). */
   runs(): number;
+  /** A copy of the runs, in time order. */
+  segments(): Segment[];
+  /**
+   * The open time that would extend the newest run if read on `line`, or NaN when
+   * no row there can (no run yet, a descending run, or a line in between).
+   */
+  runNext(line: number): number;
+  /** Records `rows` in-order candles right after `runNext(line)`, on the lines after it (the audit's fast path). */
+  extendRun(rows: number): void;
 }
 
-export function createCandleSet(interval: Interval): CandleSet {
+/** `initial`: runs already seen (an earlier part of the file, audit-parts.ts), in time order. */
+export function createCandleSet(interval: Interval, initial: readonly Segment[] = []): CandleSet {
   const step = _stepper(interval);
-  const segments: Segment[] = [];
-  let tail: Segment | undefined; // the segment holding the newest time
+  const segments: Segment[] = initial.map((s) => ({ ...s }));
+  let tail: Segment | undefined = segments.at(-1); // the segment holding the newest time
   let firstLine = 0;
 
   function addLate(time: number, line: number): AddResult {
@@ -104,6 +114,18 @@ export function createCandleSet(interval: Interval): CandleSet {
       return n;
     },
     runs: () => segments.length,
+    segments: () => segments.map((s) => ({ ...s })),
+    runNext(line) {
+      return tail !== undefined && tail.dir !== -1 && tail.endLine === line - 1 ? tail.next : Number.NaN;
+    },
+    extendRun(rows) {
+      if (rows <= 0) return;
+      for (let k = 1; k < rows; k++) tail!.next = step(tail!.next);
+      tail!.endTime = tail!.next;
+      tail!.next = step(tail!.next);
+      tail!.endLine += rows;
+      tail!.dir = 1;
+    },
     first: () => segments[0]?.startTime ?? null,
     last: () => tail?.endTime ?? null,
     holes() {

@@ -2,9 +2,10 @@ import { UserError } from "../errors.ts";
 import { isAligned, nextOpenTime, type Interval } from "../time/intervals.ts";
 import { formatIsoMillis, formatIsoSeconds } from "../time/timestamp.ts";
 import { createLineScanner } from "./audit-lines.ts";
+import { fastScan, scanInOrder } from "./audit-fast.ts";
 import { bytesToText } from "./audit-fields.ts";
 import { findGluedRow, formatOfHeader, formatOfRow, leadingTime, parseCandleRow, parsedRow, type CandleFormat } from "./audit-row.ts";
-import { expectedCoverage } from "./audit-coverage.ts";
+import { reportOfPart, type AuditPart } from "./audit-parts.ts";
 import { createCandleSet, type CandleSet, type HoleFinding } from "./audit-set.ts";
 import { inferInterval } from "./infer-interval.ts";
 
@@ -76,11 +77,19 @@ export interface AuditOptions {
   now?: number;
   /** File name, for messages. */
   source?: string;
+  /**
+   * Carry on from this part: the bytes pushed are the lines right after it (a range of
+   * a file, audit-split.ts). Its format and header hold; a part with no lines is just
+   * that, for a range audited on its own, its line numbers counted from its start.
+   */
+  after?: AuditPart;
 }
 
 export interface CandleAudit {
   push(chunk: Uint8Array): void;
   end(): AuditReport;
+  /** The state so far as plain data (after `end()`, the whole of it). */
+  part(): AuditPart;
 }
 
 /** 1970-01-05, the first Monday: weeks start there, as on Binance. */
@@ -90,17 +99,24 @@ const INFER_ROWS = 1000;
 
 export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
   const source = options.source ?? "input";
-  const found = { duplicates: new Map<number, DuplicateFinding>(), outOfOrder: [] as TimedFinding[], misaligned: [] as TimedFinding[], corrupt: [] as CorruptFinding[] };
-  let format: CandleFormat | undefined;
-  let headerLine: number | null = null;
-  let headerText = "";
-  let crlf = false;
-  let micros = false;
-  let interval = options.interval;
-  let set: CandleSet | undefined = interval ? createCandleSet(interval) : undefined;
+  const after = options.after;
+  const found = {
+    duplicates: new Map<number, DuplicateFinding>((after?.duplicates ?? []).map((d) => [d.time, { ...d, lines: [...d.lines] }])),
+    outOfOrder: [...(after?.outOfOrder ?? [])],
+    misaligned: [...(after?.misaligned ?? [])],
+    corrupt: [...(after?.corrupt ?? [])],
+  };
+  let format: CandleFormat | undefined = after?.format ?? undefined;
+  let headerLine: number | null = after?.headerLine ?? null;
+  let headerText = after?.headerText ?? "";
+  let crlf = after?.crlf ?? false;
+  let micros = after?.micros ?? false;
+  let interval = options.interval ?? after?.interval ?? undefined;
+  let set: CandleSet | undefined = interval ? createCandleSet(interval, after?.segments) : undefined;
   let aligned: (time: number) => boolean = interval ? _aligner(interval) : () => true;
   let pending: { time: number; closeTime: number; line: number }[] | undefined = interval ? undefined : [];
-  let started = false;
+  // A part carried on from is past the file's first bytes, where binary data would show.
+  let started = after !== undefined;
 
   function judge(time: number, closeTime: number, line: number): void {
     if (!aligned(time)) return void found.misaligned.push({ time, line });
@@ -178,11 +194,40 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
       else if (end - start > (buf[end - 1] === 13 ? 1 : 0)) firstLine(buf, start, end, line, terminated);
       else found.corrupt.push({ line, reason: "empty line" });
     },
+    fast(buf, pos, end, lineNo, after) {
+      if (format === undefined || pending !== undefined || interval === undefined || interval === "1M") return 0;
+      const next = set!.runNext(lineNo + 1);
+      if (next !== next) return 0;
+      const rows = scanInOrder(buf, pos, end, format, next, nextOpenTime(interval, 0));
+      if (rows > 0) {
+        set!.extendRun(rows);
+        after.pos = fastScan.pos;
+      }
+      return rows;
+    },
     tooLong(line) {
       if (format === undefined) throw new UserError(`${source}: not a candle file (its first line is longer than any candle row)`);
       found.corrupt.push({ line, reason: "line too long to be a candle row (garbage or NUL bytes from a crash?)" });
     },
-  });
+  }, after?.lines ?? 0);
+
+  function part(): AuditPart {
+    return {
+      format: format ?? null,
+      headerLine,
+      headerText,
+      crlf,
+      micros,
+      interval: interval ?? null,
+      intervalInferred: after?.interval ? after.intervalInferred : !options.interval && !!interval,
+      lines: scanner.lines,
+      segments: set?.segments() ?? [],
+      duplicates: [...found.duplicates.values()],
+      outOfOrder: found.outOfOrder,
+      misaligned: found.misaligned,
+      corrupt: found.corrupt,
+    };
+  }
 
   return {
     push(chunk) {
@@ -195,47 +240,13 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
     end() {
       scanner.end();
       if (pending) settleInterval(true);
-      return _report({ format, headerLine, crlf, micros, interval, intervalInferred: !options.interval && !!interval, set, found, options });
+      return reportOfPart(part(), options);
     },
+    part,
   };
 }
 
 // --- internal ---
-
-interface ReportParts {
-  format: CandleFormat | undefined;
-  headerLine: number | null;
-  crlf: boolean;
-  micros: boolean;
-  interval: Interval | undefined;
-  intervalInferred: boolean;
-  set: CandleSet | undefined;
-  found: { duplicates: Map<number, DuplicateFinding>; outOfOrder: TimedFinding[]; misaligned: TimedFinding[]; corrupt: CorruptFinding[] };
-  options: AuditOptions;
-}
-
-function _report(p: ReportParts): AuditReport {
-  const first = p.set?.first() ?? null;
-  const last = p.set?.last() ?? null;
-  const coverage = p.interval ? expectedCoverage(p.interval, first, last, p.options) : { expectedFirst: null, expectedLast: null, headMissing: 0, tailMissing: 0 };
-  return {
-    format: p.format ?? null,
-    headerLine: p.headerLine,
-    crlf: p.crlf,
-    micros: p.micros,
-    interval: p.interval ?? null,
-    intervalInferred: p.intervalInferred,
-    rows: p.set?.count() ?? 0,
-    first,
-    last,
-    gaps: p.interval && p.set ? p.set.holes().map((h) => ({ ...h, kind: "unknown" as GapKind })) : [],
-    duplicates: [...p.found.duplicates.values()],
-    outOfOrder: p.found.outOfOrder,
-    misaligned: p.found.misaligned,
-    corrupt: p.found.corrupt.sort((a, b) => a.line - b.line),
-    ...coverage,
-  };
-}
 
 function _aligner(interval: Interval): (time: number) => boolean {
   if (interval === "1M") return (time) => isAligned(interval, time);
