@@ -22,7 +22,11 @@ export type AuditFileOptions = Omit<AuditOptions, "source">;
 export function auditFile(path: string, options: AuditFileOptions = {}): AuditReport {
   const audit = createCandleAudit({ ...options, interval: options.interval ?? intervalFromName(path), source: path });
   forEachChunk(path, (chunk) => audit.push(chunk));
-  const report = audit.end();
+  return settleDuplicates(path, audit.end());
+}
+
+/** Tells each duplicate in `report` identical or conflicting, from the text of its lines (a second pass over just those). */
+export function settleDuplicates(path: string, report: AuditReport): AuditReport {
   if (report.duplicates.length > 0) {
     const lines = readLines(path, duplicateLines(report));
     for (const [line, text] of lines) lines.set(line, rowTextOf(text, report.format!));
