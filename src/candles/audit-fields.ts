@@ -110,11 +110,13 @@ export function readIso(buf: Uint8Array, pos: number, end: number): number {
     if (subMs) ms += 0.5; // not on a millisecond: can never be aligned
   }
   let offsetMin = 0;
-  const z = buf[pos];
+  // Never past `end`: the bytes after a line are another line's, or stale in a reused buffer.
+  const z = pos < end ? buf[pos] : -1;
   if (z === 90 || z === 122) pos++;
   else if (z === PLUS || z === DASH) {
+    const colon = pos + 3 < end && buf[pos + 3] === COLON ? 1 : 0;
+    if (pos + 5 + colon > end) return -1;
     const hh = _digits(buf, pos + 1, 2);
-    const colon = buf[pos + 3] === COLON ? 1 : 0;
     const mm = _digits(buf, pos + 3 + colon, 2);
     if (hh < 0 || hh > 14 || mm < 0 || mm > 59) return -1;
     offsetMin = (z === PLUS ? 1 : -1) * (hh * 60 + mm);

@@ -94,6 +94,8 @@ export interface CandleAudit {
 
 /** 1970-01-05, the first Monday: weeks start there, as on Binance. */
 const FIRST_MONDAY_MS = 4 * 86_400_000;
+/** The first line's bytes looked at for binary data. */
+const BINARY_SNIFF_BYTES = 4096;
 /** Rows read before the interval is inferred from the data. */
 const INFER_ROWS = 1000;
 
@@ -115,8 +117,8 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
   let set: CandleSet | undefined = interval ? createCandleSet(interval, after?.segments) : undefined;
   let aligned: (time: number) => boolean = interval ? _aligner(interval) : () => true;
   let pending: { time: number; closeTime: number; line: number }[] | undefined = interval ? undefined : [];
-  // A part carried on from is past the file's first bytes, where binary data would show.
-  let started = after !== undefined;
+  // Bytes of the first line still to look at for binary data (none past a part carried on from).
+  let sniff = after !== undefined ? 0 : BINARY_SNIFF_BYTES;
 
   function judge(time: number, closeTime: number, line: number): void {
     if (!aligned(time)) return void found.misaligned.push({ time, line });
@@ -231,9 +233,10 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
 
   return {
     push(chunk) {
-      if (!started && chunk.length > 0) {
-        started = true;
-        if (_looksBinary(chunk)) throw new UserError(`${source}: binary data, not a candle CSV file`);
+      if (sniff > 0 && chunk.length > 0) {
+        const seen = _binarySniff(chunk, sniff);
+        if (seen < 0) throw new UserError(`${source}: binary data, not a candle CSV file`);
+        sniff = seen === 0 ? 0 : sniff - seen;
       }
       scanner.push(chunk);
     },
@@ -256,17 +259,19 @@ function _aligner(interval: Interval): (time: number) => boolean {
 }
 
 /**
- * NUL or other control bytes (not tab, CR, ESC) in the first line: not a text file.
- * Only the first line: NUL bytes further on are a crash's torn tail, reported per line.
+ * Looks at up to `budget` bytes of the first line for NUL or other control bytes (not
+ * tab, CR, ESC): not a text file. Only the first line: NUL bytes further on are a
+ * crash's torn tail, reported per line. Returns -1 for binary, 0 when the line ended
+ * (done), else the bytes looked at (the line goes on in the next chunk).
  */
-function _looksBinary(chunk: Uint8Array): boolean {
-  const n = Math.min(chunk.length, 4096);
+function _binarySniff(chunk: Uint8Array, budget: number): number {
+  const n = Math.min(chunk.length, budget);
   for (let i = 0; i < n; i++) {
     const c = chunk[i]!;
-    if (c === 10) return false;
-    if (c < 9 || (c > 13 && c < 32 && c !== 27)) return true;
+    if (c === 10) return 0;
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) return -1;
   }
-  return false;
+  return n === budget ? 0 : n;
 }
 
 function _whyBad(buf: Uint8Array, start: number, end: number, reason: string, headerText: string): string {
