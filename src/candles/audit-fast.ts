@@ -71,8 +71,8 @@ function _fullRow(buf: Uint8Array, pos: number, next: number, stepMs: number): n
   if (pos < 0) return -1;
   pos = _ohlcv(buf, pos);
   if (pos < 0 || buf[pos] !== COMMA) return -1;
-  pos = readIso(buf, pos + 1, pos + 1 + MAX_FIELD);
-  if (pos < 0 || buf[pos] !== COMMA || !(field.time >= next && field.time < next + stepMs)) return -1;
+  pos = _closeTime(buf, pos + 1, next, stepMs);
+  if (pos < 0) return -1;
   pos = _tail(buf, pos);
   return pos < 0 ? -1 : _lineEnd(buf, pos);
 }
@@ -96,6 +96,12 @@ function _dumpRow(buf: Uint8Array, pos: number, next: number, stepMs: number): n
 function _time(buf: Uint8Array, pos: number, next: number): number {
   const at = readIso(buf, pos, pos + MAX_FIELD);
   return at >= 0 && field.time === next && buf[at] === COMMA ? at : -1;
+}
+
+/** The ISO close time at `pos`, inside the candle opening at `next`, ending at a comma: the position of that comma, or -1. */
+function _closeTime(buf: Uint8Array, pos: number, next: number, stepMs: number): number {
+  const at = readIso(buf, pos, pos + MAX_FIELD);
+  return at >= 0 && field.time >= next && field.time < next + stepMs && buf[at] === COMMA ? at : -1;
 }
 
 /** `,open,high,low,close,volume` at `pos` (on the comma): sane OHLC at one scale, volume >= 0. The position after volume, or -1. */

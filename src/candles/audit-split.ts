@@ -16,8 +16,12 @@ import { appendPart, reportOfPart, type AuditPart } from "./audit-parts.ts";
 export const SPLIT_MIN_BYTES = 32 << 20;
 /** Size of a range: small enough that the workers finish together, large enough that a range is mostly scanning. */
 export const RANGE_BYTES = 32 << 20;
-/** The head read to learn the format and the interval before splitting. */
+/** The head read to learn the format, and the interval when it must be inferred (1,000 rows of any format fit). */
 const HEAD_BYTES = 1 << 20;
+/** The head read when the interval is known: the header and a first row are enough. */
+const SHORT_HEAD_BYTES = 64 << 10;
+/** How far after a cut its line end is looked for: a longer line is not a candle (MAX_LINE_BYTES). */
+const CUT_WINDOW_BYTES = 64 << 10;
 /** Read size for a range (as audit-file.ts). */
 const CHUNK_BYTES = 1 << 20;
 
@@ -52,8 +56,9 @@ export function planRanges(file: string, size: number, workers: number, options:
 
 /** What the ranges of `file` start from: its format, header and interval as read from its first MiB (a part with no lines), if they are known there. */
 export function fileHead(file: string, options: AuditFileOptions): AuditPart | undefined {
-  const probe = createCandleAudit({ ...options, interval: options.interval ?? intervalFromName(file), source: file });
-  _readRange(file, 0, HEAD_BYTES, (chunk) => probe.push(chunk));
+  const interval = options.interval ?? intervalFromName(file);
+  const probe = createCandleAudit({ ...options, interval, source: file });
+  _readRange(file, 0, interval ? SHORT_HEAD_BYTES : HEAD_BYTES, (chunk) => probe.push(chunk));
   const head = probe.part();
   if (head.format === null || head.interval === null) return undefined;
   return { ...head, lines: 0, micros: false, segments: [], duplicates: [], outOfOrder: [], misaligned: [], corrupt: [] };
@@ -67,11 +72,11 @@ export function rangeJobs(file: string, head: AuditPart, starts: number[]): Rang
 /**
  * Offsets that cut `file` into about `count` ranges, each at the start of a line: the
  * first is 0. A cut falling in a line moves to the line's end; one with no line end
- * within a MiB (garbage) is dropped.
+ * within 64 KiB (garbage) is dropped.
  */
 export function lineStarts(file: string, size: number, count: number): number[] {
   const starts = [0];
-  const window = new Uint8Array(CHUNK_BYTES);
+  const window = new Uint8Array(CUT_WINDOW_BYTES);
   const fd = openCandleFile(file);
   try {
     for (let k = 1; k < count; k++) {

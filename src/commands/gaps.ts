@@ -21,7 +21,7 @@ export default defineCommand({
     since: { type: "string", description: "expected first candle, inclusive (ISO or epoch ms): reports the missing head", valueHint: "TIME" },
     until: { type: "string", description: "expected last candle, inclusive (ISO, epoch ms, or now = the last closed one): reports the missing tail", valueHint: "TIME" },
     ...jsonArg,
-    jobs: { type: "string", description: "files audited at once, each by a process of its own (default: one per core); --fill and --verify go one at a time", valueHint: "N" },
+    jobs: { type: "string", description: "worker processes auditing at once, a file or a range of a large one each (default: one per core; 1 = in this process); --fill and --verify go one file at a time", valueHint: "N" },
     fill: { type: "boolean", description: "fetch missing candles from the exchange and rewrite the file (temp + rename, original kept as FILE.bak); refused while a recorder holds the file's lock" },
     verify: { type: "boolean", description: "ask the exchange about each hole (lost: it has the candle; exchange: it has none, not counted) and about the last row (a mismatch is a finding); list rows the recorder replaced (FILE.conflicts.jsonl)" },
     "rest-url": { type: "string", description: `exchange REST base URL (default: the file's market, from its name: ${DEFAULT_REST_URL} for candles_<SYMBOL>_<interval>.csv, the futures hosts for candles_usdm_… and candles_coinm_…)`, valueHint: "URL" },
