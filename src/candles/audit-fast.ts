@@ -12,7 +12,7 @@
  * between the two paths; `tests/candles/audit-fast.test.ts` compares them on
  * damaged files.
  */
-import { field, readEpoch, readIso } from "./audit-fields.ts";
+import { EXACT_DIGITS, field, readEpoch, readIso } from "./audit-fields.ts";
 import type { CandleFormat } from "./audit-row.ts";
 
 /** Longest row the fast path reads: it stops this far before the end of the buffer, so it never reads past it. */
@@ -48,8 +48,6 @@ const COMMA = 44;
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-/** Digits a double holds exactly: the slow check compares mantissas up to this. */
-const EXACT_DIGITS = 15;
 /** Longest field the fast path reads; longer ones go to the general path. */
 const MAX_FIELD = 40;
 

@@ -16,6 +16,9 @@ export const field = {
   micros: false,
 };
 
+/** Integer digits a double holds exactly, so `mantissa / 10^scale` is correctly rounded. */
+export const EXACT_DIGITS = 15;
+
 export const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** A decimal `-?\d+(\.\d+)?` ending at a comma or `end`; sets `field.num`/`field.scale`, returns the position after it or -1. */
@@ -142,8 +145,7 @@ const DASH = 45;
 const DOT = 46;
 const COLON = 58;
 const PLUS = 43;
-/** Integer digits a double holds exactly, so `mantissa / 10^scale` is correctly rounded. */
-const EXACT_DIGITS = 15;
+
 const DAY_MS = 86_400_000;
 const PREFIX_BYTES = 13;
 const _prefix = new Uint8Array(PREFIX_BYTES);

@@ -196,14 +196,14 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
       else if (end - start > (buf[end - 1] === 13 ? 1 : 0)) firstLine(buf, start, end, line, terminated);
       else found.corrupt.push({ line, reason: "empty line" });
     },
-    fast(buf, pos, end, lineNo, after) {
+    fast(buf, pos, end, lineNo, out) {
       if (format === undefined || pending !== undefined || interval === undefined || interval === "1M") return 0;
       const next = set!.runNext(lineNo + 1);
       if (next !== next) return 0;
       const rows = scanInOrder(buf, pos, end, format, next, nextOpenTime(interval, 0));
       if (rows > 0) {
         set!.extendRun(rows);
-        after.pos = fastScan.pos;
+        out.pos = fastScan.pos;
       }
       return rows;
     },
