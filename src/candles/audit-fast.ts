@@ -13,6 +13,7 @@
  * damaged files.
  */
 import { EXACT_DIGITS, field, readEpoch, readIso } from "./audit-fields.ts";
+import { createHourWords, isoWordsEnd } from "./audit-iso-words.ts";
 import type { CandleFormat } from "./audit-row.ts";
 
 /** Longest row the fast path reads: it stops this far before the end of the buffer, so it never reads past it. */
@@ -50,6 +51,10 @@ const ZERO = 48;
 const NINE = 57;
 /** Longest field the fast path reads; longer ones go to the general path. */
 const MAX_FIELD = 40;
+
+/** The spelled hours of open and close times: they change hourly, so each keeps its own. */
+const _openHour = createHourWords();
+const _closeHour = createHourWords();
 
 /** What the last `_decimal` read. */
 let _mantissa = 0;
@@ -92,14 +97,22 @@ function _dumpRow(buf: Uint8Array, pos: number, next: number, stepMs: number): n
 
 /** The ISO open time at `pos`, which must be `next` and end at a comma: the position of that comma, or -1. */
 function _time(buf: Uint8Array, pos: number, next: number): number {
-  const at = readIso(buf, pos, pos + MAX_FIELD);
-  return at >= 0 && field.time === next && buf[at] === COMMA ? at : -1;
+  let at = isoWordsEnd(buf, pos, next, false, _openHour);
+  if (at < 0) {
+    at = readIso(buf, pos, pos + MAX_FIELD);
+    if (at < 0 || field.time !== next) return -1;
+  }
+  return buf[at] === COMMA ? at : -1;
 }
 
 /** The ISO close time at `pos`, inside the candle opening at `next`, ending at a comma: the position of that comma, or -1. */
 function _closeTime(buf: Uint8Array, pos: number, next: number, stepMs: number): number {
-  const at = readIso(buf, pos, pos + MAX_FIELD);
-  return at >= 0 && field.time >= next && field.time < next + stepMs && buf[at] === COMMA ? at : -1;
+  let at = isoWordsEnd(buf, pos, next + stepMs - 1, true, _closeHour);
+  if (at < 0) {
+    at = readIso(buf, pos, pos + MAX_FIELD);
+    if (at < 0 || !(field.time >= next && field.time < next + stepMs)) return -1;
+  }
+  return buf[at] === COMMA ? at : -1;
 }
 
 /** `,open,high,low,close,volume` at `pos` (on the comma): sane OHLC at one scale, volume >= 0. The position after volume, or -1. */
