@@ -69,15 +69,26 @@ export function openCandleFile(path: string): number {
 
 /** Calls `fn` with successive chunks of the file (the buffer is reused: copy what you keep). */
 export function forEachChunk(path: string, fn: (chunk: Uint8Array) => void): void {
+  forEachChunkIn(path, 0, null, fn);
+}
+
+/** Calls `fn` with successive chunks of the file from byte `start` to `end` (null: to its end, as it is then). */
+export function forEachChunkIn(path: string, start: number, end: number | null, fn: (chunk: Uint8Array) => void): void {
   const fd = openCandleFile(path);
+  // One buffer for every file a process audits (a directory is thousands): no 1 MiB of garbage per file.
+  const buf = _spareBuffer ?? new Uint8Array(CHUNK_BYTES);
+  _spareBuffer = undefined;
   try {
-    const buf = new Uint8Array(CHUNK_BYTES);
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK_BYTES, null);
+    for (let pos = start; ; ) {
+      const want = end === null ? CHUNK_BYTES : Math.min(CHUNK_BYTES, end - pos);
+      if (want <= 0) break;
+      const n = readSync(fd, buf, 0, want, pos);
       if (n <= 0) break;
+      pos += n;
       fn(n === CHUNK_BYTES ? buf : buf.subarray(0, n));
     }
   } finally {
+    _spareBuffer = buf;
     closeSync(fd);
   }
 }
@@ -97,6 +108,9 @@ export function readLines(path: string, wanted: Set<number>): Map<number, string
 }
 
 // --- internal ---
+
+/** The read buffer not in use, if any (a read inside another's callback takes a new one). */
+let _spareBuffer: Uint8Array | undefined;
 
 function _nameParts(path: string): { market: Market; symbol: string; interval: string } | undefined {
   const name = basename(path);

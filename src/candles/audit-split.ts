@@ -9,7 +9,7 @@
  */
 import { closeSync, readSync } from "node:fs";
 import { createCandleAudit, type AuditReport } from "./audit.ts";
-import { intervalFromName, openCandleFile, settleDuplicates, type AuditFileOptions } from "./audit-file.ts";
+import { forEachChunkIn, intervalFromName, openCandleFile, settleDuplicates, type AuditFileOptions } from "./audit-file.ts";
 import { appendPart, reportOfPart, type AuditPart } from "./audit-parts.ts";
 
 /** Files smaller than this are audited whole: a worker per range would cost more than it saves. */
@@ -22,8 +22,6 @@ const HEAD_BYTES = 1 << 20;
 const SHORT_HEAD_BYTES = 64 << 10;
 /** How far after a cut its line end is looked for: a longer line is not a candle (MAX_LINE_BYTES). */
 const CUT_WINDOW_BYTES = 64 << 10;
-/** Read size for a range (as audit-file.ts). */
-const CHUNK_BYTES = 1 << 20;
 
 /** One range of a file: `[start, end)`, `end` null for "to the end of the file, as it is then". */
 export interface RangeJob {
@@ -58,7 +56,7 @@ export function planRanges(file: string, size: number, workers: number, options:
 export function fileHead(file: string, options: AuditFileOptions): AuditPart | undefined {
   const interval = options.interval ?? intervalFromName(file);
   const probe = createCandleAudit({ ...options, interval, source: file });
-  _readRange(file, 0, interval ? SHORT_HEAD_BYTES : HEAD_BYTES, (chunk) => probe.push(chunk));
+  forEachChunkIn(file, 0, interval ? SHORT_HEAD_BYTES : HEAD_BYTES, (chunk) => probe.push(chunk));
   const head = probe.part();
   if (head.format === null || head.interval === null) return undefined;
   return { ...head, lines: 0, micros: false, segments: [], duplicates: [], outOfOrder: [], misaligned: [], corrupt: [] };
@@ -97,7 +95,7 @@ export function lineStarts(file: string, size: number, count: number): number[] 
 export function auditRange(job: RangeJob, options: AuditFileOptions): AuditPart {
   const first = job.start === 0;
   const audit = createCandleAudit({ ...options, source: job.file, interval: job.head.interval ?? undefined, after: first ? undefined : job.head });
-  _readRange(job.file, job.start, job.end, (chunk) => audit.push(chunk));
+  forEachChunkIn(job.file, job.start, job.end, (chunk) => audit.push(chunk));
   audit.end();
   return audit.part();
 }
@@ -114,7 +112,7 @@ export function joinRanges(jobs: RangeJob[], parts: AuditPart[], options: AuditF
     const joined = appendPart(whole, parts[k]!);
     if (joined === undefined) {
       const rest = createCandleAudit({ ...options, source: file, after: whole });
-      _readRange(file, jobs[k]!.start, null, (chunk) => rest.push(chunk));
+      forEachChunkIn(file, jobs[k]!.start, null, (chunk) => rest.push(chunk));
       rest.end();
       whole = rest.part();
       break;
@@ -124,25 +122,4 @@ export function joinRanges(jobs: RangeJob[], parts: AuditPart[], options: AuditF
   // The ranges were given the head's interval; say whether the head inferred it.
   const report = reportOfPart({ ...whole, intervalInferred: jobs[0]!.head.intervalInferred }, options);
   return settleDuplicates(file, report);
-}
-
-// --- internal ---
-
-/** Calls `fn` with successive chunks of `file` from `start` to `end` (null: to its end). */
-function _readRange(file: string, start: number, end: number | null, fn: (chunk: Uint8Array) => void): void {
-  const fd = openCandleFile(file);
-  try {
-    const buf = new Uint8Array(CHUNK_BYTES);
-    let pos = start;
-    for (;;) {
-      const want = end === null ? CHUNK_BYTES : Math.min(CHUNK_BYTES, end - pos);
-      if (want <= 0) break;
-      const n = readSync(fd, buf, 0, want, pos);
-      if (n <= 0) break;
-      pos += n;
-      fn(n === CHUNK_BYTES ? buf : buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, runBinary, ROOT } from "../helpers/binary.ts";
 import { candlePath, DIR_FILES, DIR_ROWS, PLANTED } from "../candles/candle-dir.ts";
+import { lineStarts, RANGE_BYTES, SPLIT_MIN_BYTES } from "../../src/candles/audit-split.ts";
+import { availableParallelism } from "node:os";
 import { writeCandleDir } from "../candles/candle-dir.ts";
 
 let dir: string;
@@ -108,3 +110,51 @@ describe("dist/resilience gaps DIR", () => {
     expect(json.stdout).toBe(dev.stdout);
   }, 120_000);
 });
+
+describe("dist/resilience gaps on one file large enough to split", () => {
+  beforeAll(() => void ensureBinary(), 180_000);
+
+  test("damage planted at every seam between ranges: the workers print what one pass prints", async () => {
+    // Rows of one length, so replacing one moves no cut: the seams are where the workers will cut.
+    const header = "timestamp,open,high,low,close,volume\n";
+    const width = `${fixedRow(0)}\n`.length;
+    const rows = Math.ceil((1.5 * Math.max(SPLIT_MIN_BYTES, 2 * RANGE_BYTES)) / width);
+    const size = header.length + rows * width;
+    const file = join(dir, "candles_SPLIT_1m.csv");
+    writeRows(file, header, rows, () => undefined);
+    const seams = lineStarts(file, size, Math.max(availableParallelism(), Math.ceil(size / RANGE_BYTES))).slice(1).map((start) => (start - header.length) / width);
+    expect(seams.length).toBeGreaterThanOrEqual(2);
+    expect(seams.every(Number.isInteger)).toBe(true);
+    // The first row of each range is lost, a copy of a row of an earlier range in its place.
+    writeRows(file, header, rows, (i) => (seams.includes(i) ? fixedRow(i - 20_000) : undefined));
+    const split = await runBinary(["gaps", file, "--json", "--interval", "1m"], { cwd: dir, timeoutMs: 60_000 });
+    const whole = await runBinary(["gaps", file, "--json", "--interval", "1m", "--jobs", "1"], { cwd: dir, timeoutMs: 60_000 });
+    expect([split.code, split.stderr]).toEqual([1, ""]);
+    expect(split.stdout).toBe(whole.stdout);
+    const report = JSON.parse(split.stdout);
+    expect(report.gaps.map((g: { line: number }) => g.line)).toEqual(seams.map((i) => i + 3));
+    expect(report.duplicates.map((d: { lines: number[] }) => d.lines)).toEqual(seams.map((i) => [i - 20_000 + 2, i + 2]));
+    expect(report.rows).toBe(rows - seams.length);
+  }, 120_000);
+});
+
+/** `rows` rows after `header`, row `i` replaced by `replace(i)` when it gives one. */
+function writeRows(file: string, header: string, rows: number, replace: (i: number) => string | undefined): void {
+  const fd = openSync(file, "w");
+  let text = header;
+  for (let i = 0; i < rows; i++) {
+    text += `${replace(i) ?? fixedRow(i)}\n`;
+    if (text.length > 1 << 20) {
+      writeSync(fd, text);
+      text = "";
+    }
+  }
+  writeSync(fd, text);
+  closeSync(fd);
+}
+
+/** A 1m row of the seed's format whose length does not depend on `i`. */
+function fixedRow(i: number): string {
+  const p = 200 + (i % 50);
+  return `${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString().slice(0, 19)}Z,${p}.00,${p + 1}.00,${p - 1}.00,${p}.50,1.25`;
+}
