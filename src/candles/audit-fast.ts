@@ -26,12 +26,14 @@ export const fastScan = { pos: 0 };
  * Reads rows of `format` from `buf` at `pos` while each is the in-order candle at
  * `next`, `next + stepMs`, …, well-formed and sane, and ends with a newline before
  * `end - FAST_ROW_BYTES`. Returns how many it took; `fastScan.pos` is after the last.
+ * Dump times in microseconds are taken only once the file is known to use them
+ * (`micros`): the general path records that on the first.
  */
-export function scanInOrder(buf: Uint8Array, pos: number, end: number, format: CandleFormat, next: number, stepMs: number): number {
+export function scanInOrder(buf: Uint8Array, pos: number, end: number, format: CandleFormat, next: number, stepMs: number, micros = false): number {
   const limit = end - FAST_ROW_BYTES;
   let rows = 0;
   while (pos <= limit) {
-    const after = format === "basic" ? _basicRow(buf, pos, next) : format === "full" ? _fullRow(buf, pos, next, stepMs) : _dumpRow(buf, pos, next, stepMs);
+    const after = format === "basic" ? _basicRow(buf, pos, next) : format === "full" ? _fullRow(buf, pos, next, stepMs) : _dumpRow(buf, pos, next, stepMs, micros);
     if (after < 0) break;
     pos = after;
     next += stepMs;
@@ -80,14 +82,14 @@ function _fullRow(buf: Uint8Array, pos: number, next: number, stepMs: number): n
   return pos < 0 ? -1 : _lineEnd(buf, pos);
 }
 
-/** Binance's 12 columns: epoch ms times, then `ignore`, whatever it holds. */
-function _dumpRow(buf: Uint8Array, pos: number, next: number, stepMs: number): number {
+/** Binance's 12 columns: epoch ms (or µs, when `micros`) times, then `ignore`, whatever it holds. */
+function _dumpRow(buf: Uint8Array, pos: number, next: number, stepMs: number, micros: boolean): number {
   const at = readEpoch(buf, pos, pos + MAX_FIELD);
-  if (at < 0 || field.micros || field.time !== next || buf[at] !== COMMA) return -1;
+  if (at < 0 || (field.micros && !micros) || field.time !== next || buf[at] !== COMMA) return -1;
   pos = _ohlcv(buf, at);
   if (pos < 0 || buf[pos] !== COMMA) return -1;
   pos = readEpoch(buf, pos + 1, pos + 1 + MAX_FIELD);
-  if (pos < 0 || field.micros || buf[pos] !== COMMA || !(field.time >= next && field.time < next + stepMs)) return -1;
+  if (pos < 0 || (field.micros && !micros) || buf[pos] !== COMMA || !(field.time >= next && field.time < next + stepMs)) return -1;
   pos = _tail(buf, pos);
   if (pos < 0 || buf[pos] !== COMMA) return -1;
   const from = ++pos;

@@ -200,7 +200,7 @@ export function createCandleAudit(options: AuditOptions = {}): CandleAudit {
       if (format === undefined || pending !== undefined || interval === undefined || interval === "1M") return 0;
       const next = set!.runNext(lineNo + 1);
       if (next !== next) return 0;
-      const rows = scanInOrder(buf, pos, end, format, next, nextOpenTime(interval, 0));
+      const rows = scanInOrder(buf, pos, end, format, next, nextOpenTime(interval, 0), micros);
       if (rows > 0) {
         set!.extendRun(rows);
         out.pos = fastScan.pos;

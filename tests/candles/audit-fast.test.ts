@@ -20,12 +20,13 @@ const M = 150;
 const SMALL_CHUNK = 200;
 const WITH_1M: AuditOptions = { interval: "1m", now: NOW };
 
-type Variant = { name: string; format: CandleFormat; eol: string; header: boolean };
+type Variant = { name: string; format: CandleFormat; eol: string; header: boolean; micros?: boolean };
 const VARIANTS: Variant[] = [
   { name: "basic, CRLF", format: "basic", eol: "\r\n", header: true },
   { name: "full, LF", format: "full", eol: "\n", header: true },
   { name: "dump, LF, no header", format: "dump", eol: "\n", header: false },
   { name: "dump, CRLF, header", format: "dump", eol: "\r\n", header: true },
+  { name: "dump in µs (Binance's spot files since 2025)", format: "dump", eol: "\n", header: false, micros: true },
 ];
 const HEADER: Record<CandleFormat, string> = { basic: BASIC_COLUMNS.join(","), full: FULL_COLUMNS.join(","), dump: DUMP_COLUMNS.join(",") };
 
@@ -48,9 +49,9 @@ class Fixture {
     const p = 100 + (i % 7) * 0.25;
     const dump = this.v.format === "dump";
     const value: Record<Col, string> = {
-      time: dump ? `${t}` : isoSec(t),
+      time: dump ? `${t}${this.v.micros ? "000" : ""}` : isoSec(t),
       open: p.toFixed(2), high: (p + 1).toFixed(2), low: (p - 1).toFixed(2), close: (p + 0.5).toFixed(2), volume: `${10 + (i % 3)}.34`,
-      closeTime: dump ? `${t + this.step - 1}` : new Date(t + this.step - 1).toISOString(),
+      closeTime: dump ? `${t + this.step - 1}${this.v.micros ? "999" : ""}` : new Date(t + this.step - 1).toISOString(),
       quote: "1234.5678", trades: `${100 + (i % 10)}`, tbb: "5.5", tbq: "550.25", ignore: "0",
       ...over,
     };
@@ -79,10 +80,11 @@ describe("the fast path", () => {
     });
   }
 
-  test("a dump in µs is left to the general path, with the same report", () => {
+  test("a dump in µs is taken once the file showed µs (the general path records that on its first row), with the same report", () => {
     const f = new Fixture(VARIANTS[2]!, 2000);
     for (let i = 0; i < f.n; i++) f.put(i, f.row(i, { time: `${f.t(i)}000`, closeTime: `${f.t(i + 1) - 1}000` }));
     expect(fastRows(f)).toBe(0);
+    expect(fastRows(f, true)).toBeGreaterThan(2000 - 20);
     const r = auditBoth(f.bytes(), WITH_1M);
     expectClean(r, f);
     expect(r.micros).toBe(true);
@@ -279,10 +281,10 @@ const isoSec = (t: number): string => `${new Date(t).toISOString().slice(0, 19)}
 // --- helpers ---
 
 /** Rows `scanInOrder` takes from the file's first row on: how far the fast path gets. */
-function fastRows(f: Fixture): number {
+function fastRows(f: Fixture, micros = !!f.v.micros): number {
   const bytes = f.bytes();
   const from = new TextEncoder().encode(f.lines.slice(0, f.head).join("")).length; // after the header
-  return scanInOrder(bytes, from, bytes.length, f.v.format, f.start, f.step);
+  return scanInOrder(bytes, from, bytes.length, f.v.format, f.start, f.step, micros);
 }
 
 type Outcome = AuditReport | { error: string };
