@@ -1,10 +1,11 @@
 /**
  * The fast path's time check: is the ISO time at a position exactly `t`, spelled as
  * our and the seed's writers spell it (`YYYY-MM-DDTHH:MM:SSZ`, `…:SS.mmmZ` for a close
- * time)? Compared four bytes at a time against the expected spelling, nothing parsed:
- * the hour's three words are built once an hour, the minute and second words per row.
- * Any other spelling (an offset, a space for `T`, no `Z`) answers -1 and the caller
- * parses it (audit-fields.ts `readIso`), so this only makes the common case cheap.
+ * time)? Compared against the expected spelling, nothing parsed and nothing divided:
+ * the hour's `YYYY-MM-DDTH` is built once an hour (as three 4-byte words), the minute
+ * and second digits come from a table. Any other spelling (an offset, a space for `T`,
+ * no `Z`) answers -1 and the caller parses it (audit-fields.ts `readIso`), so this only
+ * makes the common case cheap.
  */
 
 /** The expected words of one hour, reused while the times stay in it. */
@@ -34,18 +35,22 @@ export function isoWordsEnd(buf: Uint8Array, pos: number, t: number, millis: boo
     if (!_setHour(hour, t - (((t % HOUR_MS) + HOUR_MS) % HOUR_MS))) return -1;
     inHour = t - hour.ms;
   }
-  const view = _viewOf(buf);
-  if (view.getInt32(pos, true) !== hour.w0 || view.getInt32(pos + 4, true) !== hour.w1 || view.getInt32(pos + 8, true) !== hour.w2) return -1;
+  if ((buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) !== hour.w0) return -1;
+  if ((buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24)) !== hour.w1) return -1;
+  if ((buf[pos + 8]! | (buf[pos + 9]! << 8) | (buf[pos + 10]! << 16) | (buf[pos + 11]! << 24)) !== hour.w2) return -1;
   // No division per row: multiplying by the inverse, half a unit in, truncates exactly for whole ms below an hour.
   const minute = ((inHour + 0.5) * INV_MINUTE) | 0;
   const rest = inHour - minute * MINUTE_MS;
   const second = ((rest + 0.5) * INV_SECOND) | 0;
-  if (view.getInt32(pos + 12, true) !== (hour.hourDigit | (COLON << 8) | (PAIRS[minute]! << 16))) return -1;
-  if (!millis) return rest === second * 1000 && view.getInt32(pos + 16, true) === (COLON | (PAIRS[second]! << 8) | (ZED << 24)) ? pos + 20 : -1;
+  const mp = PAIRS[minute]!;
+  const sp = PAIRS[second]!;
+  if (buf[pos + 12] !== hour.hourDigit || buf[pos + 13] !== COLON || buf[pos + 14] !== (mp & 255) || buf[pos + 15] !== mp >> 8) return -1;
+  if (buf[pos + 16] !== COLON || buf[pos + 17] !== (sp & 255) || buf[pos + 18] !== sp >> 8) return -1;
+  if (!millis) return rest === second * 1000 && buf[pos + 19] === ZED ? pos + 20 : -1;
   const ms = rest - second * 1000;
   const hundreds = ((ms + 0.5) * INV_HUNDRED) | 0;
-  if (view.getInt32(pos + 16, true) !== (COLON | (PAIRS[second]! << 8) | (DOT << 24))) return -1;
-  return view.getInt32(pos + 20, true) === ((ZERO + hundreds) | (PAIRS[ms - hundreds * 100]! << 8) | (ZED << 24)) ? pos + 24 : -1;
+  const lp = PAIRS[ms - hundreds * 100]!;
+  return buf[pos + 19] === DOT && buf[pos + 20] === ZERO + hundreds && buf[pos + 21] === (lp & 255) && buf[pos + 22] === lp >> 8 && buf[pos + 23] === ZED ? pos + 24 : -1;
 }
 
 // --- internal ---
@@ -64,18 +69,6 @@ const INV_SECOND = 1 / 1000;
 const INV_HUNDRED = 1 / 100;
 /** `00`..`99` as two little-endian bytes. */
 const PAIRS = Int32Array.from({ length: 100 }, (_, n) => (ZERO + Math.floor(n / 10)) | ((ZERO + (n % 10)) << 8));
-
-let _viewBuf: Uint8Array | undefined;
-let _view: DataView = new DataView(new ArrayBuffer(0));
-
-/** A DataView of `buf`, kept while the same buffer comes back (one per chunk, not per row). */
-function _viewOf(buf: Uint8Array): DataView {
-  if (buf !== _viewBuf) {
-    _view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    _viewBuf = buf;
-  }
-  return _view;
-}
 
 /** Builds the words of the hour starting at `ms` (H. Hinnant's civil_from_days). False for a year without four digits. */
 function _setHour(hour: HourWords, ms: number): boolean {
