@@ -3,9 +3,9 @@
  * each range audited on its own (in a worker process, audit-pool.ts), the parts
  * joined in order (audit-parts.ts). Where a range holds a candle at or before the
  * last one of the ranges before it (a duplicate, a late row or a reordering across a
- * seam), its part cannot be joined as it is: the file is audited again from that
- * range's start on, carrying on from the joined parts. So the report is exactly the
- * one a single pass over the file gives, findings at seams included.
+ * seam), its part cannot be joined as it is: that range is audited again, carrying on
+ * from the parts before it. So the report is exactly the one a single pass over the
+ * file gives, findings at seams included.
  */
 import { closeSync, readSync } from "node:fs";
 import { createCandleAudit, type AuditReport } from "./audit.ts";
@@ -52,7 +52,7 @@ export function planRanges(file: string, size: number, workers: number, options:
   return rangeJobs(file, head, lineStarts(file, size, Math.max(workers, Math.ceil(size / (split.rangeBytes ?? RANGE_BYTES)))));
 }
 
-/** What the ranges of `file` start from: its format, header and interval as read from its first MiB (a part with no lines), if they are known there. */
+/** What the ranges of `file` start from: its format, header and interval as read from its head (a part with no lines), if they are known there. */
 export function fileHead(file: string, options: AuditFileOptions): AuditPart | undefined {
   const interval = options.interval ?? intervalFromName(file);
   const probe = createCandleAudit({ ...options, interval, source: file });
@@ -101,25 +101,28 @@ export function auditRange(job: RangeJob, options: AuditFileOptions): AuditPart 
 }
 
 /**
- * The report of a file from its ranges' parts (in order): joined while they can be,
- * and from the first that cannot, the rest of the file audited again in this process,
- * carrying on from what was joined. Duplicates are then told identical or conflicting.
+ * The report of a file from its ranges' parts (in order). A part that cannot be joined
+ * is replaced by its range audited again in this process, carrying on from the parts
+ * before it; the parts after it are joined to that as before. Duplicates are then told
+ * identical or conflicting.
  */
 export function joinRanges(jobs: RangeJob[], parts: AuditPart[], options: AuditFileOptions): AuditReport {
   const file = jobs[0]!.file;
   let whole = parts[0]!;
   for (let k = 1; k < parts.length; k++) {
-    const joined = appendPart(whole, parts[k]!);
-    if (joined === undefined) {
-      const rest = createCandleAudit({ ...options, source: file, after: whole });
-      forEachChunkIn(file, jobs[k]!.start, null, (chunk) => rest.push(chunk));
-      rest.end();
-      whole = rest.part();
-      break;
-    }
-    whole = joined;
+    whole = appendPart(whole, parts[k]!) ?? _auditAfter(whole, jobs[k]!, options);
   }
   // The ranges were given the head's interval; say whether the head inferred it.
   const report = reportOfPart({ ...whole, intervalInferred: jobs[0]!.head.intervalInferred }, options);
   return settleDuplicates(file, report);
+}
+
+// --- internal ---
+
+/** `job`'s range audited as the lines after `whole`: the two as one part. */
+function _auditAfter(whole: AuditPart, job: RangeJob, options: AuditFileOptions): AuditPart {
+  const audit = createCandleAudit({ ...options, source: job.file, after: whole });
+  forEachChunkIn(job.file, job.start, job.end, (chunk) => audit.push(chunk));
+  audit.end();
+  return audit.part();
 }
