@@ -15,6 +15,7 @@
 import { EXACT_DIGITS, field, readEpoch, readIso } from "./audit-fields.ts";
 import { createHourWords, isoWordsEnd } from "./audit-iso-words.ts";
 import type { CandleFormat } from "./audit-row.ts";
+import { NL, CR, COMMA, DOT, ZERO, NINE } from "./ascii.ts";
 
 /** Longest row the fast path reads: it stops this far before the end of the buffer, so it never reads past it. */
 export const FAST_ROW_BYTES = 512;
@@ -45,12 +46,6 @@ export function scanInOrder(buf: Uint8Array, pos: number, end: number, format: C
 
 // --- internal ---
 
-const NL = 10;
-const CR = 13;
-const COMMA = 44;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
 /** Longest field the fast path reads; longer ones go to the general path. */
 const MAX_FIELD = 40;
 

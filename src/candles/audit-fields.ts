@@ -4,6 +4,7 @@
  * after the field (at a comma or the end) or -1, and leaves its value in `field`,
  * one reused object, so the hot path allocates nothing.
  */
+import { PLUS, COMMA, DASH, DOT, COLON } from "./ascii.ts";
 
 /** What the last reader read. */
 export const field = {
@@ -139,12 +140,6 @@ export function bytesToText(buf: Uint8Array, start: number, end: number): string
 }
 
 // --- internal ---
-
-const COMMA = 44;
-const DASH = 45;
-const DOT = 46;
-const COLON = 58;
-const PLUS = 43;
 
 const DAY_MS = 86_400_000;
 const PREFIX_BYTES = 13;

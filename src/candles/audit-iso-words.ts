@@ -7,6 +7,7 @@
  * no `Z`) answers -1 and the caller parses it (audit-fields.ts `readIso`), so this only
  * makes the common case cheap.
  */
+import { DASH, DOT, ZERO, COLON, TEE, ZED } from "./ascii.ts";
 
 /** The expected words of one hour, reused while the times stay in it. */
 export interface HourWords {
@@ -55,12 +56,6 @@ export function isoWordsEnd(buf: Uint8Array, pos: number, t: number, millis: boo
 
 // --- internal ---
 
-const ZERO = 48;
-const COLON = 58;
-const DOT = 46;
-const ZED = 90;
-const DASH = 45;
-const TEE = 84;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

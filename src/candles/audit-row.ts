@@ -4,6 +4,7 @@
  * the recorder's formatter on purpose.
  */
 import { bytesToText, field, POW10, readDecimal, readEpoch, readInteger, readIso } from "./audit-fields.ts";
+import { CR, COMMA, DASH, COLON } from "./ascii.ts";
 
 /** `basic`: the seed's 6 ISO columns; `full`: ours with 11; `dump`: Binance's 12, epoch ms or µs. */
 export type CandleFormat = "basic" | "full" | "dump";
@@ -126,11 +127,6 @@ export function leadingTime(buf: Uint8Array, start: number, end: number, format:
 }
 
 // --- internal ---
-
-const COMMA = 44;
-const DASH = 45;
-const COLON = 58;
-const CR = 13;
 
 const _ohlcv = new Float64Array(5);
 const _ohlcvScale = new Int32Array(5);
